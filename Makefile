@@ -1,0 +1,43 @@
+# dcos-vsphere: see README.md. Every target works on a fresh machine after
+# `make deps` (which .ci/run and `make demo` call for you).
+GO        ?= go
+BIN       := bin/dcos-vsphere
+PKGS      := ./...
+# Bounded fuzzing in `make test`; raise for a longer local soak.
+FUZZTIME  ?= 20s
+VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build test unit lint fuzz bench demo deps clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/dcos-vsphere
+
+# deps installs the Debian packages the lab and the tests use (root only;
+# skipped when they are all present already).
+deps:
+	@./scripts/deps.sh
+
+# test = everything CI runs: lint, unit + lab tests, bounded fuzzing.
+test: deps lint unit fuzz
+
+unit:
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo "gofmt needed"; exit 1; }
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config
+
+bench: deps build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m $(PKGS)
+
+demo: deps build
+	./scripts/demo.sh
+
+clean:
+	rm -rf bin

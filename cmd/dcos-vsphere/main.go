@@ -1,0 +1,51 @@
+// Command dcos-vsphere puts a DC/OS 1.9 cluster onto VMware vSphere.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK         = 0
+	exitFailure    = 1 // install or other runtime failure
+	exitUsage      = 2 // bad config or usage
+	exitConnection = 3 // vCenter or SSH connection/auth failure
+)
+
+// exitCoder is implemented by errors that know their exit code
+// (config.Errors says 2, connection errors say 3).
+type exitCoder interface{ ExitCode() int }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd().ExecuteContext(ctx)
+	stop()
+	os.Exit(exitCodeOf(err))
+}
+
+func exitCodeOf(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(os.Stderr, "Error:", err)
+	var ec exitCoder
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// usageError marks a bad flag or argument.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
