@@ -1,0 +1,100 @@
+package installer
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+)
+
+type recorder struct {
+	mu     sync.Mutex
+	events []Event
+}
+
+func (r *recorder) Emit(e Event) { r.mu.Lock(); r.events = append(r.events, e); r.mu.Unlock() }
+
+func (r *recorder) kinds() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, e := range r.events {
+		out = append(out, string(e.Kind)+":"+e.Phase)
+	}
+	return out
+}
+
+type fakePhase struct {
+	name    string
+	err     error
+	skip    bool
+	log     *[]string
+	cleanup bool
+}
+
+func (f *fakePhase) Title() string { return f.name }
+func (f *fakePhase) Run(context.Context, *Run) error {
+	*f.log = append(*f.log, "run "+f.name)
+	return f.err
+}
+func (f *fakePhase) ShouldRun(*Run) (bool, string) { return !f.skip, "nothing to do" }
+func (f *fakePhase) CleanUp(context.Context, *Run) {
+	if f.cleanup {
+		*f.log = append(*f.log, "cleanup "+f.name)
+	}
+}
+func (f *fakePhase) DryRun(*Run) []string { return []string{"would " + f.name} }
+
+func TestExecuteStopsAtFailureAndCleansUpNewestFirst(t *testing.T) {
+	var log []string
+	rec := &recorder{}
+	boom := errors.New("boom")
+	phases := []Phase{
+		&fakePhase{name: "a", log: &log, cleanup: true},
+		&fakePhase{name: "b", log: &log, skip: true, cleanup: true},
+		&fakePhase{name: "c", log: &log, cleanup: true, err: boom},
+		&fakePhase{name: "d", log: &log, cleanup: true},
+	}
+	err := Execute(context.Background(), &Run{Events: rec}, phases, false)
+	var pe *PhaseError
+	if !errors.As(err, &pe) || pe.Phase != "c" || !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want PhaseError for c wrapping boom", err)
+	}
+	want := "run a,run c,cleanup c,cleanup a"
+	if got := strings.Join(log, ","); got != want {
+		t.Fatalf("order = %s, want %s", got, want)
+	}
+	if got := strings.Join(rec.kinds(), " "); got != "phase-started:a phase-finished:a phase-skipped:b phase-started:c phase-failed:c" {
+		t.Fatalf("events = %s", got)
+	}
+}
+
+func TestExecuteDryRunRunsNothing(t *testing.T) {
+	var log []string
+	rec := &recorder{}
+	phases := []Phase{&fakePhase{name: "a", log: &log}, &fakePhase{name: "b", log: &log, skip: true}}
+	if err := Execute(context.Background(), &Run{Events: rec}, phases, true); err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 0 {
+		t.Fatalf("dry run ran phases: %v", log)
+	}
+	var msgs []string
+	for _, e := range rec.events {
+		msgs = append(msgs, e.Message)
+	}
+	if got := strings.Join(msgs, ","); got != "would a,nothing to do" {
+		t.Fatalf("dry run messages = %q", got)
+	}
+}
+
+func TestExecuteCancelledContextStopsBeforeNextPhase(t *testing.T) {
+	var log []string
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Execute(ctx, &Run{Events: &recorder{}}, []Phase{&fakePhase{name: "a", log: &log}}, false)
+	if !errors.Is(err, context.Canceled) || len(log) != 0 {
+		t.Fatalf("err=%v log=%v", err, log)
+	}
+}
