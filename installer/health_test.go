@@ -7,7 +7,9 @@ import (
 
 func TestCheckExhibitor(t *testing.T) {
 	serving := `{"code":3,"description":"serving","hostname":"%s","isLeader":%s}`
-	member := func(ip, leader string) string { return strings.Replace(strings.Replace(serving, "%s", ip, 1), "%s", leader, 1) }
+	member := func(ip, leader string) string {
+		return strings.Replace(strings.Replace(serving, "%s", ip, 1), "%s", leader, 1)
+	}
 	ok := "[" + member("a", "true") + "," + member("b", "false") + "," + member("c", "false") + "]"
 	if err := checkExhibitor([]byte(ok), 3); err != nil {
 		t.Fatalf("healthy ensemble rejected: %v", err)

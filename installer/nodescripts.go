@@ -22,6 +22,7 @@ echo "opt_free_kb=$(df -Pk /opt | awk 'NR==2 {print $4}')"
 echo "var_free_kb=$(df -Pk /var | awk 'NR==2 {print $4}')"
 echo "now=$(date +%s)"
 if [ -d /opt/mesosphere ] || [ -d /etc/systemd/system/dcos.target.wants ]; then echo "dcos_installed=yes"; else echo "dcos_installed=no"; fi
+if [ -s /opt/dcos-bootstrap/genconf/.dcos-vsphere-config.sha256 ]; then echo "bootstrap_generated=yes"; fi
 `
 
 // prerequisites are what DC/OS 1.9 needs on CentOS 7 (reference §5).

@@ -1,7 +1,9 @@
 package installer
 
 import (
+	"context"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
@@ -26,7 +28,8 @@ const (
 	DefaultNodeTimeout = 15 * time.Minute
 )
 
-func (o Options) withDefaults() Options {
+// WithDefaults fills zero fields with the defaults.
+func (o Options) WithDefaults() Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
@@ -45,6 +48,68 @@ type Run struct {
 	Options Options
 	Events  Sink
 	State   *StateStore
+
+	// ConnectCloud opens the vCenter session (a phase calls it, so that a
+	// connection failure is reported like any other phase failure).
+	ConnectCloud func(ctx context.Context) (Cloud, error)
+	Dialer       Dialer
+
+	// Want is every node the run must end with, in role order.
+	Want []VMSpec
+
+	cloud Cloud
+	plan  Plan
+
+	mu        sync.Mutex
+	vms       map[string]VMInfo
+	conns     map[string]Conn
+	installed map[string]bool
+}
+
+func (r *Run) emit(e Event) {
+	if r.Events != nil {
+		r.Events.Emit(e)
+	}
+}
+
+func (r *Run) step(node, step string) { r.emit(Event{Kind: NodeStep, Node: node, Step: step}) }
+
+func (r *Run) conn(name string) Conn {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conns[name]
+}
+
+func (r *Run) isInstalled(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.installed[name]
+}
+
+func (r *Run) setInstalled(name string) {
+	r.mu.Lock()
+	if r.installed == nil {
+		r.installed = map[string]bool{}
+	}
+	r.installed[name] = true
+	r.mu.Unlock()
+}
+
+// Close releases the SSH connections and the vCenter session.
+func (r *Run) Close() {
+	r.mu.Lock()
+	conns := r.conns
+	r.conns = nil
+	r.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	if r.cloud != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = r.cloud.Close(ctx)
+		r.cloud = nil
+	}
 }
 
 // SaveState persists the state when there is a store.
@@ -57,3 +122,16 @@ func (r *Run) SaveState() error {
 
 // StatePath is where the cluster's state file lives.
 func StatePath(stateDir string) string { return filepath.Join(stateDir, "state.json") }
+
+// byRole returns the wanted nodes with one of roles.
+func (r *Run) byRole(roles ...string) []VMSpec {
+	var out []VMSpec
+	for _, n := range r.Want {
+		for _, role := range roles {
+			if n.Role == role {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}

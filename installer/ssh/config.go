@@ -1,0 +1,146 @@
+package ssh
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+)
+
+// Defaults used when the matching Config field is zero.
+const (
+	DefaultPort               = 22
+	DefaultConnectTimeout     = 10 * time.Second
+	DefaultKeepaliveInterval  = 15 * time.Second
+	DefaultKeepaliveMaxMisses = 3
+	DefaultMaxAttempts        = 5
+	DefaultBackoffInitial     = 1 * time.Second
+	DefaultBackoffMax         = 15 * time.Second
+)
+
+// Config says how to reach and authenticate to one host. Secrets are plain
+// strings resolved by the caller (prompt, environment variable, file); String
+// never prints them.
+type Config struct {
+	Host string
+	Port int // default 22
+	User string
+
+	// KeyFile is a private key in OpenSSH or PEM format. KeyPassphrase
+	// decrypts it when it is passphrase-protected.
+	KeyFile       string
+	KeyPassphrase string
+	// UseAgent authenticates with the keys of an ssh-agent found at
+	// AgentSocket, or at $SSH_AUTH_SOCK when AgentSocket is empty.
+	UseAgent    bool
+	AgentSocket string
+	// Password enables password and keyboard-interactive authentication.
+	Password string
+
+	// SudoPassword is fed to `sudo -S` on stdin; empty means `sudo -n`.
+	SudoPassword string
+
+	// KnownHostsFile is required. It is created (0600, directory 0700) when
+	// missing; unknown hosts are trusted on first use and appended.
+	KnownHostsFile string
+	// FreshHost says this run has just created the VM behind this address,
+	// so a different key recorded for it is stale: it is replaced, and the
+	// replacement is reported through Log.
+	FreshHost bool
+
+	// Jump is an optional jump host; the target is dialled through it.
+	Jump *Config
+
+	ConnectTimeout     time.Duration // per attempt: TCP connect + SSH handshake
+	KeepaliveInterval  time.Duration // negative disables keepalives
+	KeepaliveMaxMisses int           // connection declared dead after this many unanswered keepalives
+	MaxAttempts        int           // connect attempts, bounded also by the caller's context
+	BackoffInitial     time.Duration
+	BackoffMax         time.Duration
+
+	// Redactor hides secrets in output lines and errors. The passwords and
+	// passphrase above are added to it automatically.
+	Redactor *Redactor
+	// Log receives notable events (a replaced host key). May be nil.
+	Log func(msg string)
+	// OnRetry is called before waiting to retry a failed connect attempt.
+	OnRetry func(attempt int, wait time.Duration, err error)
+	// Uploads bounds concurrent uploads; nil shares one process-wide
+	// limiter of DefaultConcurrentUploads.
+	Uploads *UploadLimiter
+}
+
+// Addr is host:port.
+func (c Config) Addr() string {
+	port := c.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	return net.JoinHostPort(c.Host, strconv.Itoa(port))
+}
+
+// String describes the target without any secret.
+func (c Config) String() string {
+	s := c.User + "@" + c.Addr()
+	if c.Jump != nil {
+		s += " via " + c.Jump.String()
+	}
+	return s
+}
+
+// GoString keeps %#v from printing secrets.
+func (c Config) GoString() string { return "ssh.Config(" + c.String() + ")" }
+
+func (c Config) withDefaults() Config {
+	if c.Port == 0 {
+		c.Port = DefaultPort
+	}
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	if c.KeepaliveInterval == 0 {
+		c.KeepaliveInterval = DefaultKeepaliveInterval
+	}
+	if c.KeepaliveMaxMisses <= 0 {
+		c.KeepaliveMaxMisses = DefaultKeepaliveMaxMisses
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = DefaultMaxAttempts
+	}
+	if c.BackoffInitial <= 0 {
+		c.BackoffInitial = DefaultBackoffInitial
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = DefaultBackoffMax
+	}
+	if c.Redactor == nil {
+		c.Redactor = NewRedactor()
+	}
+	c.Redactor.Add(c.Password, c.KeyPassphrase, c.SudoPassword)
+	return c
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Host == "":
+		return fmt.Errorf("ssh.host is empty")
+	case c.User == "":
+		return fmt.Errorf("ssh.user is empty")
+	case c.Port < 1 || c.Port > 65535:
+		return fmt.Errorf("ssh.port %d is out of range 1-65535", c.Port)
+	case c.KnownHostsFile == "":
+		return fmt.Errorf("ssh.knownHostsFile is empty (host keys are always checked)")
+	case c.KeyFile == "" && !c.UseAgent && c.Password == "":
+		return fmt.Errorf("no SSH authentication configured: set ssh.keyFile, ssh.useAgent or ssh.password")
+	}
+	return nil
+}
+
+// backoff returns the wait before attempt+1: initial * 2^(attempt-1), capped.
+func (c Config) backoff(attempt int) time.Duration {
+	d := c.BackoffInitial
+	for i := 1; i < attempt && d < c.BackoffMax; i++ {
+		d *= 2
+	}
+	return min(d, c.BackoffMax)
+}
