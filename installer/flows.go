@@ -95,7 +95,6 @@ func AddAgents(ctx context.Context, r *Run, files GenconfFiles, private, public 
 type chooseNewAgents struct {
 	configured      []VMSpec
 	private, public int
-	added           map[string]bool
 }
 
 func (*chooseNewAgents) Title() string { return "Plan new agents" }
