@@ -1,0 +1,8 @@
+package ssh
+
+import "syscall"
+
+var (
+	stopSignal = syscall.SIGSTOP
+	contSignal = syscall.SIGCONT
+)

@@ -1,0 +1,115 @@
+package installer
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
+)
+
+// SSH connect retries while a fresh VM boots: up to sshAttempts tries with
+// backoff capped at sshBackoffMax (about three minutes in all), always
+// bounded by the run's context too.
+const (
+	sshAttempts   = 20
+	sshBackoffMax = 10 * time.Second
+)
+
+// NewSSHDialer returns the Dialer backed by package installer/ssh, with
+// the config's user, auth, port, jump host and known_hosts file. Every
+// secret the config holds is redacted from output lines and errors.
+func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
+	red := ssh.NewRedactor()
+	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password} {
+		if s.IsSet() {
+			red.Add(s.Value())
+		}
+	}
+	base := ssh.Config{
+		Port:           c.SSH.Port,
+		User:           c.SSH.User,
+		KeyFile:        c.SSH.KeyFile,
+		KeyPassphrase:  c.SSH.KeyPassphrase.Value(),
+		UseAgent:       c.SSH.Agent,
+		Password:       c.SSH.Password.Value(),
+		SudoPassword:   c.SSH.SudoPassword.Value(),
+		KnownHostsFile: c.SSH.KnownHostsFile,
+		MaxAttempts:    sshAttempts,
+		BackoffMax:     sshBackoffMax,
+		Redactor:       red,
+	}
+	if j := c.SSH.JumpHost; j != nil {
+		jump := base
+		jump.Host, jump.Port, jump.SudoPassword, jump.Jump = j.Host, j.Port, "", nil
+		if j.User != "" {
+			jump.User = j.User
+		}
+		if j.KeyFile != "" {
+			jump.KeyFile = j.KeyFile
+		}
+		base.Jump = &jump
+	}
+	return &sshDialer{base: base, events: events}
+}
+
+type sshDialer struct {
+	base   ssh.Config
+	events Sink
+}
+
+func (d *sshDialer) Dial(ctx context.Context, name, ip string, fresh bool) (Conn, error) {
+	cfg := d.base
+	cfg.Host = ip
+	cfg.FreshHost = fresh
+	cfg.Log = func(msg string) { d.events.Emit(Event{Kind: Warning, Node: name, Message: msg}) }
+	cfg.OnRetry = func(attempt int, wait time.Duration, err error) {
+		d.events.Emit(Event{Kind: NodeStep, Node: name, Step: "ssh " + ip,
+			Message: fmt.Sprintf("attempt %d failed (%v), retrying in %s", attempt, err, wait.Round(time.Millisecond))})
+	}
+	c, err := ssh.Dial(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &sshConn{c: c}, nil
+}
+
+// sshConn adapts *ssh.Client to Conn: everything runs as root via sudo.
+type sshConn struct{ c *ssh.Client }
+
+func (s *sshConn) Run(ctx context.Context, script string, onLine func(string)) (string, error) {
+	opts := ssh.RunOptions{Sudo: true, CaptureStdout: true}
+	if onLine != nil {
+		opts.OnLine = func(_, line string) { onLine(line) }
+	}
+	res, err := s.c.Run(ctx, script, opts)
+	return res.Stdout, err
+}
+
+func (s *sshConn) mkdir(ctx context.Context, dir string) error {
+	_, err := s.Run(ctx, "mkdir -p "+shellQuote(dir), nil)
+	return err
+}
+
+func (s *sshConn) Upload(ctx context.Context, localPath, remotePath string, mode os.FileMode, progress func(done, total int64)) (bool, error) {
+	if err := s.mkdir(ctx, path.Dir(remotePath)); err != nil {
+		return false, err
+	}
+	res, err := s.c.Upload(ctx, localPath, remotePath, mode, ssh.UploadOptions{Sudo: true, Progress: progress})
+	return res.Skipped, err
+}
+
+func (s *sshConn) WriteFile(ctx context.Context, data []byte, remotePath string, mode os.FileMode) error {
+	if err := s.mkdir(ctx, path.Dir(remotePath)); err != nil {
+		return err
+	}
+	_, err := s.c.UploadReader(ctx, bytes.NewReader(data), int64(len(data)), remotePath, mode, ssh.UploadOptions{Sudo: true})
+	return err
+}
+
+func (s *sshConn) HostKey() string { return s.c.HostKeyFingerprint() }
+func (s *sshConn) Close() error    { return s.c.Close() }
