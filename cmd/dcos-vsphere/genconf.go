@@ -2,11 +2,63 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/genconf"
 )
 
-// placeholder: replaced by the real command.
-func newGenconfCmd(_ *globalOptions) *cobra.Command {
-	return &cobra.Command{Use: "genconf", Hidden: true, RunE: func(*cobra.Command, []string) error { return errors.New("genconf: not built yet") }}
+// newGenconfCmd writes the DC/OS 1.9 genconf/ inputs (config.yaml,
+// ip-detect, ip-detect-public) for a cluster.yaml, without touching
+// vCenter or any node: useful to review what the installer will upload.
+func newGenconfCmd(g *globalOptions) *cobra.Command {
+	var cfgPath, outDir string
+	cmd := &cobra.Command{
+		Use:   "genconf --config FILE [--out DIR]",
+		Short: "Write DC/OS 1.9 genconf/config.yaml and genconf/ip-detect for a cluster config",
+		Long: `genconf renders the files dcos_generate_config.sh reads, into DIR/genconf/:
+config.yaml (0600 when it holds registry credentials or other secrets),
+ip-detect and, when dcos.ipDetectPublic is set, ip-detect-public.
+The same config always gives the same bytes. Exit code 2 means the config
+is invalid (every problem is listed).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfgPath == "" {
+				return usageError{errors.New("genconf: --config FILE is required")}
+			}
+			c, warnings, err := config.Load(cfgPath)
+			for _, w := range warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
+			}
+			if err != nil {
+				return err // *config.Errors: exit code 2
+			}
+			files, err := genconf.Render(c)
+			if err != nil {
+				return err // genconf.Errors: exit code 2
+			}
+			if g.debug {
+				// Only the redacted form may be shown: config.yaml can hold
+				// registry credentials.
+				fmt.Fprintf(cmd.ErrOrStderr(), "config.yaml (secrets hidden):\n%s", files.Redacted())
+			}
+			if err := files.WriteDir(outDir); err != nil {
+				return fmt.Errorf("genconf: %w", err)
+			}
+			for _, name := range files.Names() {
+				note := ""
+				if name == genconf.ConfigPath && files.HasSecrets() {
+					note = " (mode 0600: holds secrets)"
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s%s\n", filepath.Join(outDir, name), note)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "cluster config file (cluster.yaml)")
+	cmd.Flags().StringVarP(&outDir, "out", "o", ".", "directory to write genconf/ into")
+	return cmd
 }
