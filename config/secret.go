@@ -1,5 +1,13 @@
 package config
 
+import (
+	"errors"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
 // Secret is a password or passphrase. In cluster.yaml it is written as an
 // environment reference ("${VCENTER_PASSWORD}"); a literal is accepted with
 // a warning. Its value never prints: String, GoString and MarshalYAML all
@@ -36,3 +44,32 @@ func (s Secret) GoString() string { return "config.Secret(" + s.String() + ")" }
 
 // MarshalYAML writes the reference, never the value.
 func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
+
+// envRef matches a whole-value environment reference: ${NAME}.
+var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+
+// UnmarshalYAML records "${NAME}" as Ref (resolved later by Load, which
+// knows the field path for its errors) and keeps anything else as a
+// literal value, which Load warns about. Its errors never quote the value.
+func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		return errors.New(`expected a string such as "${ENV_VAR}"; found another type (value not shown)`)
+	}
+	if envRef.MatchString(n.Value) {
+		*s = Secret{Ref: n.Value}
+		return nil
+	}
+	if strings.Contains(n.Value, "${") {
+		return errors.New(`an environment reference must be the whole value, exactly "${NAME}" (value not shown)`)
+	}
+	*s = Secret{value: n.Value}
+	return nil
+}
+
+// EnvVar returns the NAME of a "${NAME}" reference, or "".
+func (s Secret) EnvVar() string {
+	if m := envRef.FindStringSubmatch(s.Ref); m != nil {
+		return m[1]
+	}
+	return ""
+}

@@ -22,6 +22,9 @@ type Cluster struct {
 	// Relative paths in the file (keyFile, ova, ...) are resolved against
 	// its directory by Load.
 	Path string `yaml:"-"`
+
+	// positions of every field read from the file, for Validate's errors.
+	pos, keyPos map[string]Pos
 }
 
 // VCenter says where to create VMs and how to reach vCenter.
@@ -93,16 +96,20 @@ type NodeGroup struct {
 
 // SSH is how the installer logs in to every node.
 type SSH struct {
-	User           string    `yaml:"user"`
-	Port           int       `yaml:"port"`
-	KeyFile        string    `yaml:"keyFile"`
-	KeyPassphrase  Secret    `yaml:"keyPassphrase"`
-	Agent          bool      `yaml:"agent"` // use $SSH_AUTH_SOCK
-	Password       Secret    `yaml:"password"`
-	PasswordFile   string    `yaml:"passwordFile"`
-	KnownHostsFile string    `yaml:"knownHostsFile"` // default: state dir/known_hosts
-	JumpHost       *JumpHost `yaml:"jumpHost"`
-	SudoPassword   Secret    `yaml:"sudoPassword"` // fed on stdin, never argv
+	User          string `yaml:"user"`
+	Port          int    `yaml:"port"`
+	KeyFile       string `yaml:"keyFile"`
+	KeyPassphrase Secret `yaml:"keyPassphrase"`
+	// KeyPassphraseFile is a file holding the key passphrase instead.
+	KeyPassphraseFile string    `yaml:"keyPassphraseFile"`
+	Agent             bool      `yaml:"agent"` // use $SSH_AUTH_SOCK
+	Password          Secret    `yaml:"password"`
+	PasswordFile      string    `yaml:"passwordFile"`
+	KnownHostsFile    string    `yaml:"knownHostsFile"` // default: state dir/known_hosts
+	JumpHost          *JumpHost `yaml:"jumpHost"`
+	SudoPassword      Secret    `yaml:"sudoPassword"` // fed on stdin, never argv
+	// SudoPasswordFile is a file holding the sudo password instead.
+	SudoPasswordFile string `yaml:"sudoPasswordFile"`
 }
 
 // JumpHost is an SSH bastion in front of the nodes.
@@ -117,12 +124,20 @@ type JumpHost struct {
 type DCOS struct {
 	// Installer is dcos_generate_config.sh: a local path (uploaded to the
 	// bootstrap node) or an http(s) URL (downloaded there).
-	Installer       string    `yaml:"installer"`
-	InstallerSHA256 string    `yaml:"installerSHA256"`
-	BootstrapPort   int       `yaml:"bootstrapPort"` // default 80
-	ClusterName     string    `yaml:"clusterName"`   // default: Cluster.Name
-	IPDetect        IPDetect  `yaml:"ipDetect"`
-	IPDetectPublic  *IPDetect `yaml:"ipDetectPublic"`
+	Installer       string `yaml:"installer"`
+	InstallerSHA256 string `yaml:"installerSHA256"`
+	// DockerYumRepo, when set, is written as a yum repository (baseurl)
+	// before docker-engine is installed; by default the template's own
+	// repositories must provide docker-engine.
+	DockerYumRepo string `yaml:"dockerYumRepo"`
+	BootstrapPort int    `yaml:"bootstrapPort"` // default 80
+	// BootstrapURL overrides the computed http://<bootstrap ip>:<port>
+	// (for a proxy or another web server). Scheme and host only: no path,
+	// no trailing slash, as DC/OS 1.9 requires.
+	BootstrapURL   string    `yaml:"bootstrapURL"`
+	ClusterName    string    `yaml:"clusterName"` // default: Cluster.Name
+	IPDetect       IPDetect  `yaml:"ipDetect"`
+	IPDetectPublic *IPDetect `yaml:"ipDetectPublic"`
 	// Config holds pass-through DC/OS 1.9 config.yaml keys, checked
 	// against the 1.9 parameter list.
 	Config map[string]any `yaml:"config"`

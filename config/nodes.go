@@ -1,0 +1,211 @@
+package config
+
+import (
+	"encoding/binary"
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// Role is what a node does in the cluster.
+type Role string
+
+// The four node roles.
+const (
+	RoleBootstrap   Role = "bootstrap"
+	RoleMaster      Role = "master"
+	RoleAgent       Role = "agent"
+	RolePublicAgent Role = "public-agent"
+)
+
+// InstallRole is the argument dcos_install.sh takes for this role
+// ("master", "slave", "slave_public"); "" for the bootstrap node, which
+// runs no DC/OS.
+func (r Role) InstallRole() string {
+	switch r {
+	case RoleMaster:
+		return "master"
+	case RoleAgent:
+		return "slave"
+	case RolePublicAgent:
+		return "slave_public"
+	}
+	return ""
+}
+
+// String is the role's name.
+func (r Role) String() string { return string(r) }
+
+// MaxGroupCount bounds nodes.<group>.count: far above any DC/OS 1.9
+// cluster this tool targets, low enough that a typo cannot make it plan
+// millions of VMs.
+const MaxGroupCount = 1000
+
+// PlannedNode is one VM of the cluster after expanding groups and
+// applying size defaults.
+type PlannedNode struct {
+	Name string
+	IP   string
+	Role Role
+	Size Size
+}
+
+// sourcedNode is a PlannedNode with the field paths that produced it,
+// for validation messages.
+type sourcedNode struct {
+	PlannedNode
+	ipPath   string // e.g. nodes.masters.hosts[2].ip or nodes.agents.ipRange
+	namePath string // e.g. nodes.masters.hosts[2].name or nodes.agents.namePrefix
+	label    string // how other messages refer to it
+}
+
+// AllNodes lists every node: bootstrap, masters, agents, public agents,
+// in that order, with names and sizes filled in. On a config that failed
+// validation the result is best effort.
+func (c *Cluster) AllNodes() []PlannedNode {
+	src := c.expand(nil)
+	out := make([]PlannedNode, len(src))
+	for i, n := range src {
+		out[i] = n.PlannedNode
+	}
+	return out
+}
+
+// NodesOf lists the nodes with role r, in file order.
+func (c *Cluster) NodesOf(r Role) []PlannedNode {
+	var out []PlannedNode
+	for _, n := range c.AllNodes() {
+		if n.Role == r {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// groups names the node groups with their role and field path.
+func (c *Cluster) groups() []struct {
+	g    *NodeGroup
+	role Role
+	path string
+} {
+	return []struct {
+		g    *NodeGroup
+		role Role
+		path string
+	}{
+		{&c.Nodes.Masters, RoleMaster, "nodes.masters"},
+		{&c.Nodes.Agents, RoleAgent, "nodes.agents"},
+		{&c.Nodes.PublicAgents, RolePublicAgent, "nodes.publicAgents"},
+	}
+}
+
+// expand builds the node list; problems go to r when r is not nil.
+func (c *Cluster) expand(r *report) []sourcedNode {
+	b := c.Nodes.Bootstrap
+	name := b.Name
+	if name == "" {
+		name = DefaultBootstrapName
+	}
+	out := []sourcedNode{{
+		PlannedNode: PlannedNode{Name: name, IP: b.IP, Role: RoleBootstrap, Size: b.Size.or(DefaultSize(RoleBootstrap))},
+		ipPath:      "nodes.bootstrap.ip", namePath: "nodes.bootstrap.name", label: "nodes.bootstrap",
+	}}
+	for _, grp := range c.groups() {
+		g, path := grp.g, grp.path
+		def := g.Size.or(DefaultSize(grp.role))
+		if len(g.Hosts) > 0 {
+			for i, h := range g.Hosts {
+				hp := fmt.Sprintf("%s.hosts[%d]", path, i)
+				n := sourcedNode{
+					PlannedNode: PlannedNode{Name: h.Name, IP: h.IP, Role: grp.role, Size: h.Size.or(def)},
+					ipPath:      hp + ".ip", namePath: hp + ".name", label: hp,
+				}
+				if n.Name == "" {
+					n.Name = fmt.Sprintf("%s%d", g.NamePrefix, i+1)
+					n.namePath = path + ".namePrefix"
+				}
+				out = append(out, n)
+			}
+			continue
+		}
+		if g.Count <= 0 {
+			continue
+		}
+		if g.Count > MaxGroupCount {
+			if r != nil {
+				r.err(path+".count", fmt.Sprintf("count %d is more than %d", g.Count, MaxGroupCount))
+			}
+			continue
+		}
+		ips, err := rangeAddrs(g.IPRange, g.Count)
+		if err != nil && r != nil {
+			r.err(path+".ipRange", err.Error())
+		}
+		for i := 0; i < g.Count; i++ {
+			n := sourcedNode{
+				PlannedNode: PlannedNode{Name: fmt.Sprintf("%s%d", g.NamePrefix, i+1), Role: grp.role, Size: def},
+				ipPath:      path + ".ipRange", namePath: path + ".namePrefix",
+			}
+			if i < len(ips) {
+				n.IP = ips[i]
+			}
+			n.label = fmt.Sprintf("%s (%s from ipRange)", path, n.Name)
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// rangeAddrs returns count consecutive addresses from spec, which is
+// "first-last" (inclusive) or just "first".
+func rangeAddrs(spec string, count int) ([]string, error) {
+	if spec == "" {
+		return nil, fmt.Errorf("count %d needs an ipRange (\"a.b.c.d-a.b.c.e\" or a first address)", count)
+	}
+	firstS, lastS, hasLast := strings.Cut(spec, "-")
+	first, err := parseIPv4(strings.TrimSpace(firstS))
+	if err != nil {
+		return nil, fmt.Errorf("%q: first address %v", spec, err)
+	}
+	start := ipToUint(first)
+	if hasLast {
+		last, err := parseIPv4(strings.TrimSpace(lastS))
+		if err != nil {
+			return nil, fmt.Errorf("%q: last address %v", spec, err)
+		}
+		end := ipToUint(last)
+		if end < start {
+			return nil, fmt.Errorf("%q: last address is before the first", spec)
+		}
+		if size := uint64(end-start) + 1; size < uint64(count) {
+			return nil, fmt.Errorf("range %s holds %d addresses, but count is %d", spec, size, count)
+		}
+	} else if uint64(start)+uint64(count)-1 > 0xffffffff {
+		return nil, fmt.Errorf("%q: %d addresses from here run past 255.255.255.255", spec, count)
+	}
+	out := make([]string, count)
+	for i := range out {
+		out[i] = uintToIP(start + uint32(i)).String()
+	}
+	return out, nil
+}
+
+// parseIPv4 accepts only dotted-quad IPv4 (no IPv6, no zones).
+func parseIPv4(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil || !a.Is4() {
+		return netip.Addr{}, fmt.Errorf("%q is not an IPv4 address", s)
+	}
+	return a, nil
+}
+
+func ipToUint(a netip.Addr) uint32 {
+	b := a.As4()
+	return binary.BigEndian.Uint32(b[:])
+}
+
+func uintToIP(u uint32) netip.Addr {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], u)
+	return netip.AddrFrom4(b)
+}

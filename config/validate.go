@@ -1,0 +1,189 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Validate checks a Cluster (built in code, or re-checked after edits)
+// with the same rules Load applies. Errors point at the lines the
+// cluster was loaded from when there are any.
+func (c *Cluster) Validate() ([]Warning, error) {
+	r := newReport(c.Path)
+	if c.pos != nil {
+		r.pos, r.keyPos = c.pos, c.keyPos
+	}
+	validate(c, r)
+	sortWarnings(r.warns)
+	if len(r.errs) > 0 {
+		e := &Errors{File: c.Path, List: r.errs}
+		e.sort()
+		return r.warns, e
+	}
+	return r.warns, nil
+}
+
+var (
+	hostLabel  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+	thumbprint = regexp.MustCompile(`^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2})*$`)
+	sha256Hex  = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+)
+
+// validate runs every cross-field rule; defaults are already applied.
+func validate(c *Cluster, r *report) {
+	required(r, "name", c.Name)
+	if c.Name != "" && !hostLabel.MatchString(c.Name) {
+		r.err("name", fmt.Sprintf("%q is not a valid cluster name: use letters, digits and '-' (at most 63, not starting or ending with '-')", c.Name))
+	}
+	validateVCenter(c, r)
+	required(r, "template.name", c.Template.Name)
+	validateNetwork(c, r)
+	validateNodes(c, r)
+	validateSSH(c, r)
+	validateDCOS(c, r)
+	validateRegistry(c, r)
+	validateACS(c, r)
+}
+
+func required(r *report, path, v string) {
+	if strings.TrimSpace(v) == "" {
+		r.err(path, "required")
+	}
+}
+
+func checkPort(r *report, path string, p int) {
+	if p < 1 || p > 65535 {
+		r.err(path, fmt.Sprintf("port %d is outside 1-65535", p))
+	}
+}
+
+func validateVCenter(c *Cluster, r *report) {
+	v := c.VCenter
+	required(r, "vcenter.url", v.URL)
+	if v.URL != "" {
+		u, err := url.Parse(v.URL)
+		switch {
+		case err != nil || u.Host == "":
+			r.err("vcenter.url", fmt.Sprintf("%q is not a URL such as https://vcenter.example/sdk", v.URL))
+		case u.Scheme == "http" && !v.Insecure:
+			r.err("vcenter.url", "http:// sends the vCenter password in clear text; use https:// (or set vcenter.insecure: true for a lab)")
+		case u.Scheme != "https" && u.Scheme != "http":
+			r.err("vcenter.url", fmt.Sprintf("scheme %q: use https://", u.Scheme))
+		}
+	}
+	required(r, "vcenter.username", v.Username)
+	if !v.Password.IsSet() && v.Password.Ref == "" && v.PasswordFile == "" {
+		r.err("vcenter.password", `required: set vcenter.password: "${ENV_VAR}" or vcenter.passwordFile`)
+	}
+	var trust []string
+	if v.CAFile != "" {
+		trust = append(trust, "vcenter.caFile")
+	}
+	if v.Thumbprint != "" {
+		trust = append(trust, "vcenter.thumbprint")
+	}
+	if v.Insecure {
+		trust = append(trust, "vcenter.insecure")
+	}
+	if len(trust) > 1 {
+		r.err(trust[1], fmt.Sprintf("set only one of vcenter.caFile, vcenter.thumbprint, vcenter.insecure (found %s)", strings.Join(trust, " and ")))
+	}
+	if v.Thumbprint != "" {
+		n := (len(v.Thumbprint) + 1) / 3
+		if !thumbprint.MatchString(v.Thumbprint) || (n != 32 && n != 20) {
+			r.err("vcenter.thumbprint", fmt.Sprintf("%q is not a SHA-256 or SHA-1 thumbprint (32 or 20 hex byte pairs separated by colons, as govc about.cert -thumbprint prints)", v.Thumbprint))
+		}
+	}
+	if v.Insecure {
+		r.warn("vcenter.insecure", "TLS certificate verification of vCenter is off; anyone on the path can read the vCenter password")
+	}
+	required(r, "vcenter.datacenter", v.Datacenter)
+	required(r, "vcenter.datastore", v.Datastore)
+	required(r, "vcenter.network", v.Network)
+	if v.Cluster != "" && v.ResourcePool != "" {
+		r.err("vcenter.resourcePool", "set vcenter.cluster or vcenter.resourcePool, not both")
+	}
+}
+
+func validateNetwork(c *Cluster, r *report) {
+	n := c.Network
+	required(r, "network.gateway", n.Gateway)
+	if n.Gateway != "" {
+		if _, err := parseIPv4(n.Gateway); err != nil {
+			r.err("network.gateway", err.Error())
+		}
+	}
+	switch {
+	case n.Prefix != 0 && n.Netmask != "":
+		r.err("network.netmask", "set network.prefix or network.netmask, not both")
+	case n.Prefix == 0 && n.Netmask == "":
+		r.err("network.prefix", "required: set network.prefix (e.g. 24) or network.netmask (e.g. 255.255.255.0)")
+	case n.Netmask != "":
+		if _, ok := maskPrefix(n.Netmask); !ok {
+			r.err("network.netmask", fmt.Sprintf("%q is not a netmask (contiguous ones, e.g. 255.255.255.0)", n.Netmask))
+		}
+	case n.Prefix < 1 || n.Prefix > 30:
+		r.err("network.prefix", fmt.Sprintf("prefix %d is outside 1-30", n.Prefix))
+	}
+	for i, d := range n.DNS {
+		if _, err := parseIPv4(d); err != nil {
+			r.err(fmt.Sprintf("network.dns[%d]", i), err.Error())
+		}
+	}
+	if n.SearchDomain != "" && !validDomain(n.SearchDomain) {
+		r.err("network.searchDomain", fmt.Sprintf("%q is not a domain name", n.SearchDomain))
+	}
+}
+
+func validDomain(s string) bool {
+	for _, l := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if !hostLabel.MatchString(l) {
+			return false
+		}
+	}
+	return len(s) <= 253
+}
+
+func validateSSH(c *Cluster, r *report) {
+	s := c.SSH
+	checkPort(r, "ssh.port", s.Port)
+	if s.KeyFile == "" && !s.Agent && !s.Password.IsSet() && s.Password.Ref == "" && s.PasswordFile == "" {
+		r.err("ssh", "no login method: set ssh.keyFile, ssh.agent: true, or ssh.password / ssh.passwordFile")
+	}
+	if s.KeyFile == "" && (s.KeyPassphrase.Ref != "" || s.KeyPassphrase.IsSet() || s.KeyPassphraseFile != "") {
+		r.err("ssh.keyPassphrase", "a key passphrase needs ssh.keyFile")
+	}
+	if j := s.JumpHost; j != nil {
+		required(r, "ssh.jumpHost.host", j.Host)
+		checkPort(r, "ssh.jumpHost.port", j.Port)
+	}
+}
+
+func validateRegistry(c *Cluster, r *report) {
+	g := c.Registry
+	hasPw := g.Password.Ref != "" || g.Password.IsSet() || g.PasswordFile != ""
+	if g.Server == "" && g.Username == "" && !hasPw {
+		return
+	}
+	required(r, "registry.server", g.Server)
+	required(r, "registry.username", g.Username)
+	if !hasPw {
+		r.err("registry.password", `required: set registry.password: "${ENV_VAR}" or registry.passwordFile`)
+	}
+	if g.Server != "" && (strings.Contains(g.Server, "/") || !validDomain(strings.Split(g.Server, ":")[0])) {
+		r.err("registry.server", fmt.Sprintf("%q is not a registry host name (e.g. myregistry.azurecr.io, no scheme or path)", g.Server))
+	}
+}
+
+func validateACS(c *Cluster, r *report) {
+	a := c.ACS
+	checkPort(r, "acs.sshPort", a.SSHPort)
+	if a.MasterFQDN == "" && (a.User != "" || a.KeyFile != "") {
+		r.err("acs.masterFQDN", "required when acs is configured")
+	}
+	if a.MasterFQDN != "" && !validDomain(a.MasterFQDN) {
+		r.err("acs.masterFQDN", fmt.Sprintf("%q is not a host name", a.MasterFQDN))
+	}
+}

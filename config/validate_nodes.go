@@ -1,0 +1,136 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+func validateSize(r *report, path string, s Size) {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{{"cpus", s.CPUs}, {"memoryMB", s.MemoryMB}, {"diskGB", s.DiskGB}} {
+		if f.v < 0 {
+			r.err(joinPath(path, f.name), fmt.Sprintf("%d is negative", f.v))
+		}
+	}
+}
+
+func validateNodes(c *Cluster, r *report) {
+	if c.Nodes.Bootstrap.IP == "" {
+		r.err("nodes.bootstrap.ip", "required: the bootstrap node's static IPv4 address")
+	}
+	validateSize(r, "nodes.bootstrap", c.Nodes.Bootstrap.Size)
+	for _, grp := range c.groups() {
+		g, path := grp.g, grp.path
+		validateSize(r, path, g.Size)
+		for i, h := range g.Hosts {
+			hp := fmt.Sprintf("%s.hosts[%d]", path, i)
+			validateSize(r, hp, h.Size)
+			if h.IP == "" {
+				r.err(hp+".ip", "required: the node's static IPv4 address")
+			}
+		}
+		if len(g.Hosts) > 0 && (g.Count != 0 || g.IPRange != "") {
+			field := path + ".count"
+			if g.Count == 0 {
+				field = path + ".ipRange"
+			}
+			r.err(field, fmt.Sprintf("set %s.hosts or %s.count with %s.ipRange, not both", path, path, path))
+		}
+		if g.Count < 0 {
+			r.err(path+".count", fmt.Sprintf("count %d is negative", g.Count))
+		}
+		if len(g.Hosts) == 0 && g.Count == 0 && g.IPRange != "" {
+			r.err(path+".ipRange", "ipRange needs count (how many nodes to take from it)")
+		}
+		if !hostLabel.MatchString(g.NamePrefix + "1") {
+			r.err(path+".namePrefix", fmt.Sprintf("%q does not make valid host names (%q): use letters, digits and '-'", g.NamePrefix, g.NamePrefix+"1"))
+		}
+	}
+	nodes := c.expand(r)
+	masters := 0
+	for _, n := range nodes {
+		if n.Role == RoleMaster {
+			masters++
+		}
+	}
+	switch masters {
+	case 1, 3, 5, 7, 9:
+	default:
+		r.errAt(r.keyAt("nodes.masters"), "nodes.masters", fmt.Sprintf("Must have 1, 3, 5, 7, or 9 masters. Found %d", masters))
+	}
+	validateAddresses(c, r, nodes)
+	validateNames(r, nodes)
+}
+
+// validateAddresses: every node IP is IPv4, inside the network, not the
+// network or broadcast address, and used once (gateway included).
+func validateAddresses(c *Cluster, r *report, nodes []sourcedNode) {
+	subnet, haveSubnet := c.Subnet()
+	// Check in file order so the later use is the one reported.
+	order := make([]int, len(nodes))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		pa, pb := r.at(nodes[order[a]].ipPath), r.at(nodes[order[b]].ipPath)
+		return pa.Line < pb.Line
+	})
+	usedBy := map[string]string{}
+	outsideReported := map[string]bool{}
+	if gw, err := parseIPv4(c.Network.Gateway); err == nil {
+		usedBy[gw.String()] = "network.gateway"
+	}
+	for _, i := range order {
+		n := nodes[i]
+		if n.IP == "" {
+			continue
+		}
+		who := ""
+		if strings.HasSuffix(n.ipPath, ".ipRange") {
+			who = " (" + n.Name + ")"
+		}
+		a, err := parseIPv4(n.IP)
+		if err != nil {
+			r.err(n.ipPath, err.Error())
+			continue
+		}
+		if haveSubnet && !outsideReported[n.ipPath] {
+			last := uintToIP(ipToUint(subnet.Addr()) | ^uint32(0)>>subnet.Bits())
+			// One report per ipRange is enough: the rest of it is as wrong.
+			outsideReported[n.ipPath] = who != "" && (!subnet.Contains(a) || a == subnet.Addr() || a == last)
+			switch {
+			case !subnet.Contains(a):
+				r.err(n.ipPath, fmt.Sprintf("%s%s is outside the network %s (network.gateway with its prefix)", a, who, subnet))
+			case subnet.Bits() < 31 && (a == subnet.Addr() || a == last):
+				r.err(n.ipPath, fmt.Sprintf("%s%s is the network or broadcast address of %s", a, who, subnet))
+			}
+		}
+		if prev, dup := usedBy[a.String()]; dup {
+			r.err(n.ipPath, fmt.Sprintf("%s%s is also used by %s", a, who, prev))
+			continue
+		}
+		usedBy[a.String()] = n.label
+	}
+}
+
+// validateNames: valid RFC 1123 labels, unique ignoring case.
+func validateNames(r *report, nodes []sourcedNode) {
+	seen := map[string]string{}
+	for _, n := range nodes {
+		if !hostLabel.MatchString(n.Name) {
+			if !strings.HasSuffix(n.namePath, ".namePrefix") {
+				r.err(n.namePath, fmt.Sprintf("%q is not a valid host name: use letters, digits and '-' (at most 63, not starting or ending with '-')", n.Name))
+			}
+			continue
+		}
+		key := strings.ToLower(n.Name)
+		if prev, dup := seen[key]; dup {
+			r.err(n.namePath, fmt.Sprintf("name %q is also used by %s", n.Name, prev))
+			continue
+		}
+		seen[key] = n.label
+	}
+}
