@@ -36,9 +36,9 @@ is invalid (every problem is listed).`,
 			if err != nil {
 				return err // *config.Errors: exit code 2
 			}
-			files, err := genconf.Render(c)
+			files, err := renderLocated(c)
 			if err != nil {
-				return err // genconf.Errors: exit code 2
+				return err // *config.Errors: exit code 2
 			}
 			if g.debug {
 				// Only the redacted form may be shown: config.yaml can hold

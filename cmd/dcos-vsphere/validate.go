@@ -24,6 +24,9 @@ func newValidateCmd(_ *globalOptions) *cobra.Command {
 			for _, w := range warns {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 			}
+			if err == nil {
+				_, err = renderGenconf(c) // the DC/OS 1.9 rules on dcos.*
+			}
 			if err != nil {
 				return fmt.Errorf("invalid config %s:\n%w", path, err)
 			}
