@@ -1,0 +1,158 @@
+// Command demo shows the tui package with fake data: the progress view
+// fed by a scripted install (default), or the wizard (-wizard). It talks
+// to nothing; it exists to look at the screens in a real terminal.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/tui"
+)
+
+func main() {
+	wizard := flag.Bool("wizard", false, "run the wizard instead of the progress view")
+	fail := flag.Bool("fail", false, "make master-2 fail during the install")
+	speed := flag.Duration("tick", 150*time.Millisecond, "delay between fake events")
+	flag.Parse()
+
+	ctx := context.Background()
+	if *wizard {
+		inv := func(ctx context.Context, field string, _ config.VCenter) ([]string, error) {
+			return map[string][]string{
+				tui.FieldDatacenter: {"DC0"},
+				tui.FieldCluster:    {"DC0_C0", "DC0_C1"},
+				tui.FieldDatastore:  {"LocalDS_0"},
+				tui.FieldNetwork:    {"VM Network", "DC0_DVPG0"},
+				tui.FieldFolder:     {"dcos"},
+				tui.FieldTemplate:   {"centos7", "centos7-old"},
+			}[field], nil
+		}
+		res, err := tui.RunWizard(ctx, nil, nil, tui.WizardDefaults{Inventory: inv, OutputDir: os.TempDir()})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "wizard:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("config %s, install now: %v\n", res.ConfigPath, res.InstallNow)
+		return
+	}
+
+	p := tui.NewProgress("dcos-vsphere install · lab")
+	p.LogFile = "/tmp/dcos-vsphere-demo.log"
+	phases := []string{"validate config", "connect vCenter", "ensure template", "clone VMs", "wait for SSH", "prepare nodes", "bootstrap", "install masters", "install agents", "postflight"}
+	p.Expect(phases...)
+	err := p.Run(ctx, func(ctx context.Context, sink installer.Sink) error {
+		return script(ctx, sink, phases, *fail, *speed)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "install:", err)
+		os.Exit(1)
+	}
+}
+
+// script emits a plausible install: nodes moving through steps, an
+// upload with byte progress, warnings, remote output and optionally a
+// failure.
+func script(ctx context.Context, sink installer.Sink, phases []string, fail bool, tick time.Duration) error {
+	emit := func(e installer.Event) error {
+		e.Time = time.Now()
+		sink.Emit(e)
+		select {
+		case <-ctx.Done():
+			// A real run lets in-flight steps finish; pretend to.
+			sink.Emit(installer.Event{Time: time.Now(), Kind: installer.Info, Message: "stopping: letting running steps finish"})
+			time.Sleep(2 * time.Second)
+			return ctx.Err()
+		case <-time.After(tick):
+			return nil
+		}
+	}
+	nodes := []string{"bootstrap", "master-1", "master-2", "master-3", "agent-1", "agent-2", "public-agent-1"}
+	for _, ph := range phases {
+		start := time.Now()
+		if ph == "ensure template" {
+			if err := emit(installer.Event{Kind: installer.PhaseSkipped, Phase: ph, Message: "template centos7 exists"}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := emit(installer.Event{Kind: installer.PhaseStarted, Phase: ph}); err != nil {
+			return err
+		}
+		if ph == "connect vCenter" {
+			if err := emit(installer.Event{Kind: installer.Warning, Phase: ph, Message: "vCenter certificate not verified (insecure: true)"}); err != nil {
+				return err
+			}
+		}
+		var targets []string
+		switch ph {
+		case "clone VMs", "wait for SSH", "prepare nodes":
+			targets = nodes
+		case "bootstrap":
+			targets = nodes[:1]
+		case "install masters":
+			targets = nodes[1:4]
+		case "install agents":
+			targets = nodes[4:]
+		}
+		for _, step := range stepsOf(ph) {
+			for _, n := range targets {
+				if err := emit(installer.Event{Kind: installer.NodeStep, Phase: ph, Node: n, Step: step}); err != nil {
+					return err
+				}
+				if err := emit(installer.Event{Kind: installer.LogLine, Phase: ph, Node: n, Message: step + ": ok"}); err != nil {
+					return err
+				}
+			}
+			if step == "upload installer" {
+				const total = 800 << 20
+				for done := int64(0); done <= total; done += total / 20 {
+					if err := emit(installer.Event{Kind: installer.Progress, Phase: ph, Node: "bootstrap", Step: step, Done: done, Total: total}); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if fail && ph == "install masters" {
+			for i := range 25 {
+				if err := emit(installer.Event{Kind: installer.LogLine, Phase: ph, Node: "master-2", Message: fmt.Sprintf("dcos_install.sh: check %02d", i)}); err != nil {
+					return err
+				}
+			}
+			_ = emit(installer.Event{Kind: installer.NodeFailed, Phase: ph, Node: "master-2", Message: "dcos_install.sh exited 1: preflight: port 53 in use"})
+			_ = emit(installer.Event{Kind: installer.PhaseFailed, Phase: ph, Message: "1 of 3 masters failed", Elapsed: time.Since(start)})
+			return errors.New("install masters: master-2 failed")
+		}
+		for _, n := range targets {
+			if err := emit(installer.Event{Kind: installer.NodeDone, Phase: ph, Node: n}); err != nil {
+				return err
+			}
+		}
+		if err := emit(installer.Event{Kind: installer.PhaseFinished, Phase: ph, Elapsed: time.Since(start)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func stepsOf(phase string) []string {
+	switch phase {
+	case "clone VMs":
+		return []string{"cloning", "customizing", "powering on", "waiting for IP"}
+	case "wait for SSH":
+		return []string{"dialing :22"}
+	case "prepare nodes":
+		return []string{"yum install", "docker", "selinux"}
+	case "bootstrap":
+		return []string{"upload installer", "--genconf", "serve genconf/serve"}
+	case "install masters", "install agents":
+		return []string{"fetch dcos_install.sh", "preflight", "install"}
+	}
+	return nil
+}
