@@ -48,7 +48,8 @@ type Config struct {
 	// replacement is reported through Log.
 	FreshHost bool
 
-	// Jump is an optional jump host; the target is dialled through it.
+	// Jump is an optional jump host; the target is dialled through it. Its
+	// KnownHostsFile, Redactor and Log default to the target's.
 	Jump *Config
 
 	ConnectTimeout     time.Duration // per attempt: TCP connect + SSH handshake
@@ -65,6 +66,9 @@ type Config struct {
 	Log func(msg string)
 	// OnRetry is called before waiting to retry a failed connect attempt.
 	OnRetry func(attempt int, wait time.Duration, err error)
+	// SFTPMaxPacket is the data size of one SFTP write (default
+	// DefaultSFTPMaxPacket, sized for OpenSSH; 32768 suits any server).
+	SFTPMaxPacket int
 	// Uploads bounds concurrent uploads; nil shares one process-wide
 	// limiter of DefaultConcurrentUploads.
 	Uploads *UploadLimiter
@@ -112,6 +116,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BackoffMax <= 0 {
 		c.BackoffMax = DefaultBackoffMax
+	}
+	if c.SFTPMaxPacket <= 0 {
+		c.SFTPMaxPacket = DefaultSFTPMaxPacket
 	}
 	if c.Redactor == nil {
 		c.Redactor = NewRedactor()

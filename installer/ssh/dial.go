@@ -62,6 +62,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		if jcfg.Log == nil {
 			jcfg.Log = cfg.Log
 		}
+		if jcfg.KnownHostsFile == "" {
+			jcfg.KnownHostsFile = cfg.KnownHostsFile
+		}
 		jump, err = Dial(ctx, jcfg)
 		if err != nil {
 			return fail(0, fmt.Errorf("jump host: %w", err))

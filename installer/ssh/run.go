@@ -46,10 +46,10 @@ type Result struct {
 // timeout or a lost connection ends the whole command, even under sudo
 // where the SSH signal request cannot reach it. Before that it prints a
 // marker on stderr so we know sudo let us through. One line: csh-safe.
-const watchdog = `printf '%s\n' "$0" >&2; ` +
-	`setsid bash -euo pipefail -c "$1" </dev/null & p=$!; ` +
-	`{ while IFS= read -r _; do :; done; kill -KILL -- -"$p" 2>/dev/null; } & w=$!; ` +
-	`wait "$p"; rc=$?; kill "$w" 2>/dev/null; exit "$rc"`
+const watchdog = `exec 3<&0; printf '%s\n' "$0" >&2; ` +
+	`setsid bash --norc -euo pipefail -c "$1" </dev/null & p=$!; ` +
+	`{ while IFS= read -r _ <&3; do :; done; kill -KILL -- -"$p" "$p" 2>/dev/null; } & w=$!; ` +
+	`exec 3<&-; wait "$p" 2>/dev/null; rc=$?; kill "$w" 2>/dev/null; exit "$rc"`
 
 // Run runs cmd on the host with `bash -euo pipefail -c`, optionally as root,
 // streaming its output line by line. A non-zero exit, a timeout (ctx) or a
@@ -67,7 +67,7 @@ func (c *Client) Run(ctx context.Context, cmd string, opts RunOptions) (Result, 
 	}
 	cmdErr := func(status int, cause error) *CommandError {
 		tail, _ := sink.snapshot()
-		if cause != nil {
+		if cause != nil && c.cfg.Redactor.Redact(cause.Error()) != cause.Error() {
 			cause = errors.New(c.cfg.Redactor.Redact(cause.Error()))
 		}
 		return &CommandError{Target: c.target, Command: summarize(cmd, c.cfg.Redactor),
@@ -94,7 +94,7 @@ func (c *Client) Run(ctx context.Context, cmd string, opts RunOptions) (Result, 
 	stderr := &streamWriter{sink: sink, stream: "stderr"}
 	sess.Stdout, sess.Stderr = stdout, stderr
 
-	remote := "bash -c " + shellQuote(watchdog) + " " + marker + " " + shellQuote(cmd)
+	remote := "bash --norc -c " + shellQuote(watchdog) + " " + marker + " " + shellQuote(cmd)
 	withPassword := opts.Sudo && c.cfg.SudoPassword != ""
 	switch {
 	case withPassword:
@@ -131,7 +131,11 @@ func (c *Client) Run(ctx context.Context, cmd string, opts RunOptions) (Result, 
 		case err = <-waitErr:
 		case <-time.After(5 * time.Second):
 			sess.Close()
-			err = <-waitErr
+			select {
+			case err = <-waitErr:
+			case <-time.After(5 * time.Second):
+				err = errors.New("session did not close")
+			}
 		}
 	}
 	stdout.flush()
@@ -177,6 +181,8 @@ func (c *Client) classifySudo(tail []string, withPassword bool, stopCause error)
 	case strings.Contains(text, "a password is required") || strings.Contains(text, "a terminal is required"):
 		return &SudoError{Target: who, Reason: "a password is required for " + who +
 			" (passwordless sudo is not set up there; set ssh.sudoPassword)"}
+	case strings.Contains(text, "must have a tty"):
+		return &SudoError{Target: who, Reason: "sudo on " + who + " requires a terminal (Defaults requiretty); remove requiretty for this user in /etc/sudoers"}
 	case strings.Contains(text, "not in the sudoers") || strings.Contains(text, "not allowed to execute"):
 		return &SudoError{Target: who, Reason: who + " may not run commands as root: " + c.cfg.Redactor.Redact(lastLine(tail))}
 	}

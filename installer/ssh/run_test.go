@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -78,16 +79,20 @@ func TestRunUsesBashStrictMode(t *testing.T) {
 func TestRunExitCodeErrorCarriesLastLines(t *testing.T) {
 	s := startSSHD(t, sshdOptions{})
 	c := dialT(t, s.config(t))
-	_, err := c.Run(context.Background(), "echo first; echo to-stderr >&2; echo last\nexit 7", RunOptions{TailLines: 2})
+	_, err := c.Run(context.Background(), "echo first; echo second; echo last\nexit 7", RunOptions{TailLines: 2})
 	var ce *CommandError
 	if !errors.As(err, &ce) {
 		t.Fatalf("want *CommandError, got %T %v", err, err)
 	}
-	if ce.ExitStatus != 7 || ce.Target != testUser+"@127.0.0.1:"+strconv.Itoa(s.port) || ce.Command != "echo first; echo to-stderr >&2; echo last ..." {
+	if ce.ExitStatus != 7 || ce.Target != testUser+"@127.0.0.1:"+strconv.Itoa(s.port) || ce.Command != "echo first; echo second; echo last ..." {
 		t.Errorf("error fields: %+v", ce)
 	}
-	if len(ce.Tail) != 2 || !strings.Contains(err.Error(), "last") || strings.Contains(err.Error(), "first\n") {
+	if strings.Join(ce.Tail, ",") != "second,last" || !strings.HasSuffix(err.Error(), "last output:\n    second\n    last") {
 		t.Errorf("tail = %q; error:\n%v", ce.Tail, err)
+	}
+	_, err = c.Run(context.Background(), "echo boom >&2; exit 2", RunOptions{})
+	if !errors.As(err, &ce) || ce.ExitStatus != 2 || strings.Join(ce.Tail, ",") != "boom" {
+		t.Errorf("stderr tail: %v", err)
 	}
 }
 
@@ -278,16 +283,15 @@ func TestKeepaliveDeclaresDeadConnection(t *testing.T) {
 	cfg.KeepaliveInterval = 100 * time.Millisecond
 	cfg.KeepaliveMaxMisses = 3
 	c := dialT(t, cfg)
-	// Freeze sshd's session process: keepalives go unanswered.
-	out, err := exec.Command("pgrep", "-u", testUser, "-f", "sshd").Output()
-	if err != nil {
-		t.Skipf("cannot find the session's sshd process: %v", err)
+	// Freeze sshd's session processes: keepalives go unanswered.
+	pids := descendants(s.cmd.Process.Pid)
+	if len(pids) == 0 {
+		t.Fatal("no sshd session process found")
 	}
-	for _, p := range strings.Fields(string(out)) {
-		pid, _ := strconv.Atoi(p)
+	for _, pid := range pids {
 		proc, _ := os.FindProcess(pid)
-		proc.Signal(stopSignal)
-		t.Cleanup(func() { proc.Signal(contSignal) })
+		proc.Signal(syscall.SIGSTOP)
+		t.Cleanup(func() { proc.Signal(syscall.SIGCONT) })
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for c.Err() == nil {
@@ -299,8 +303,24 @@ func TestKeepaliveDeclaresDeadConnection(t *testing.T) {
 	if !strings.Contains(c.Err().Error(), "keepalives unanswered") {
 		t.Errorf("Err = %v", c.Err())
 	}
-	_, err = c.Run(context.Background(), "true", RunOptions{})
-	if err == nil {
+	if _, err := c.Run(context.Background(), "true", RunOptions{}); err == nil {
 		t.Error("Run on a dead connection succeeded")
 	}
+}
+
+// descendants lists the process tree below pid (via pgrep -P).
+func descendants(pid int) []int {
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		kids, _ := exec.Command("pgrep", "-P", strconv.Itoa(p)).Output()
+		for _, k := range strings.Fields(string(kids)) {
+			n, _ := strconv.Atoi(k)
+			out = append(out, n)
+			queue = append(queue, n)
+		}
+	}
+	return out
 }

@@ -1,8 +1,0 @@
-package ssh
-
-import "syscall"
-
-var (
-	stopSignal = syscall.SIGSTOP
-	contSignal = syscall.SIGCONT
-)
