@@ -26,6 +26,11 @@ func newRootCmd() *cobra.Command {
 		newGenconfCmd(g),
 		newInitCmd(g),
 		newLabCmd(g),
+		newInstallCmd(g),
+		newPlanCmd(g),
+		newAddAgentsCmd(g),
+		newStatusCmd(g),
+		newDestroyCmd(g),
 	)
 	return root
 }

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/tui"
+)
+
+// runCluster sets up everything a cluster command shares (state, debug
+// log, renderer, vCenter and SSH wiring) and runs work with it. On failure
+// it names the debug log.
+func runCluster(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluster, command string,
+	work func(ctx context.Context, r *installer.Run) error) error {
+	state, err := installer.OpenState(installer.StatePath(c.StateDir()), c.Name)
+	if err != nil {
+		return err
+	}
+	logFile, err := f.debugLog(c, command)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	fileSink := &installer.PlainRenderer{W: logFile, Debug: true}
+	fmt.Fprintf(logFile, "dcos-vsphere %s %s --config %s\n", version, command, f.config)
+
+	r := &installer.Run{
+		Cluster: c,
+		Options: f.options(g),
+		State:   state,
+	}
+	r.ConnectCloud = installer.VSphereConnector(c, func(msg string) {
+		r.Events.Emit(installer.Event{Kind: installer.Warning, Message: msg})
+	})
+
+	run := func(ctx context.Context, screen installer.Sink) error {
+		events := installer.NewFanout(fileSink, screen)
+		r.Events = events
+		r.Dialer = installer.NewSSHDialer(c, events)
+		return work(ctx, r)
+	}
+
+	if f.reportCmd {
+		err = run(cmd.Context(), &installer.PlainRenderer{W: cmd.ErrOrStderr(), Debug: g.debug})
+	} else if f.useTUI(cmd) {
+		err = tui.NewProgress("dcos-vsphere "+command+" "+c.Name).Run(cmd.Context(), run)
+	} else if f.output == "json" {
+		err = run(cmd.Context(), installer.NewJSONRenderer(cmd.OutOrStdout()))
+	} else {
+		err = run(cmd.Context(), &installer.PlainRenderer{W: cmd.OutOrStdout(), Debug: g.debug})
+	}
+	if err != nil {
+		fmt.Fprintf(logFile, "FAILED: %v\n", err)
+		fmt.Fprintf(os.Stderr, "debug log: %s\n", logFile.Name())
+	}
+	return err
+}
