@@ -1,0 +1,100 @@
+package templates_test
+
+import (
+	"errors"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/templates"
+	"github.com/dcos-vsphere/dcos-vsphere/templates/vcsimtest"
+)
+
+func TestPreflightWrongNamesListWhatExistsAndCreateNothing(t *testing.T) {
+	sim := withTemplate(t, vcsimtest.Options{Datastores: 2, Pools: 1})
+	s := connect(t, sim, nil)
+	cases := []struct {
+		name string
+		mod  func(*config.VCenter, *config.Template)
+		want string
+	}{
+		{"datastore", func(vc *config.VCenter, _ *config.Template) { vc.Datastore = "LocalDS_9" },
+			`vcenter.datastore: "LocalDS_9" not found in DC0; have: LocalDS_0, LocalDS_1`},
+		{"network", func(vc *config.VCenter, _ *config.Template) { vc.Network = "nope" },
+			`vcenter.network: "nope" not found in DC0; have: DC0_DVPG0, DVS0-DVUplinks-*, VM Network`},
+		{"template", func(_ *config.VCenter, tm *config.Template) { tm.Name = "centos6" },
+			`template.name: "centos6" not found in DC0; have: centos7`},
+		{"datacenter", func(vc *config.VCenter, _ *config.Template) { vc.Datacenter = "DC7" },
+			`vcenter.datacenter: "DC7" not found in vCenter; have: DC0`},
+		{"cluster", func(vc *config.VCenter, _ *config.Template) { vc.Cluster = "C9" },
+			`vcenter.cluster: "C9" not found in DC0; have: DC0_C0`},
+		{"resourcePool", func(vc *config.VCenter, _ *config.Template) { vc.ResourcePool = "RP9" },
+			`vcenter.resourcePool: "RP9" not found in DC0; have: DC0_C0_RP1, Resources`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			vc, tm := sim.VCenter(), centos7
+			vc.Folder = "dcos-" + tc.name
+			tc.mod(&vc, &tm)
+			_, err := s.Preflight(testCtx(t), vc, tm, clusterSpecs())
+			var nf *templates.NotFoundError
+			if !errors.As(err, &nf) {
+				t.Fatalf("want NotFoundError, got %v", err)
+			}
+			if ok, _ := path.Match(tc.want, err.Error()); !ok {
+				t.Fatalf("got  %s\nwant %s", err, tc.want)
+			}
+			if _, ferr := sim.Finder(t).Folder(testCtx(t), "/DC0/vm/"+vc.Folder); ferr == nil {
+				t.Fatalf("folder %s was created although preflight failed", vc.Folder)
+			}
+		})
+	}
+}
+
+func TestPreflightFindsDatacenterInFolderAndCreatesNestedFolder(t *testing.T) {
+	sim := withTemplateInFolder(t)
+	s := connect(t, sim, nil)
+	vc := sim.VCenter()
+	vc.Folder = "dcos/prod/alpha"
+	inv, err := s.Preflight(testCtx(t), vc, centos7, clusterSpecs())
+	if err != nil {
+		t.Fatalf("Preflight: %v", err)
+	}
+	if !strings.HasSuffix(inv.Datacenter.InventoryPath, "/DC0") || inv.Datacenter.InventoryPath == "/DC0" {
+		t.Fatalf("datacenter path %q; want it inside a folder", inv.Datacenter.InventoryPath)
+	}
+	if !strings.HasSuffix(inv.FolderPath, "/vm/dcos/prod/alpha") {
+		t.Fatalf("folder path %q", inv.FolderPath)
+	}
+	if _, err := sim.Finder(t).Folder(testCtx(t), inv.FolderPath); err != nil {
+		t.Fatalf("folder %s not created: %v", inv.FolderPath, err)
+	}
+	// Idempotent: a second preflight reuses the folder.
+	inv2, err := s.Preflight(testCtx(t), vc, centos7, clusterSpecs())
+	if err != nil || inv2.Folder.Reference() != inv.Folder.Reference() {
+		t.Fatalf("second preflight: %v, folder %v vs %v", err, inv2.Folder, inv.Folder)
+	}
+}
+
+func withTemplateInFolder(t *testing.T) *vcsimtest.Sim {
+	sim := vcsimtest.Start(t, vcsimtest.Options{Folders: 1})
+	sim.MakeTemplate(t, "DC0_H0_VM0", "centos7")
+	return sim
+}
+
+func TestPreflightChecksDatastoreFreeSpace(t *testing.T) {
+	sim := withTemplate(t, vcsimtest.Options{})
+	s := connect(t, sim, nil)
+	sim.SetFreeSpace(t, "LocalDS_0", 5<<30)
+	_, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, clusterSpecs())
+	// The template's disk is 10 GiB (more than DiskGB 1), so each clone needs 10.
+	if err == nil || !strings.Contains(err.Error(), "vcenter.datastore: LocalDS_0 has 5.0 GiB free; the 9 new VMs need 90.0 GiB") {
+		t.Fatalf("want free-space error, got %v", err)
+	}
+	// Room for all of them: fine.
+	sim.SetFreeSpace(t, "LocalDS_0", 90<<30)
+	if _, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, clusterSpecs()); err != nil {
+		t.Fatalf("with enough space: %v", err)
+	}
+}
