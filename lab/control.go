@@ -1,0 +1,200 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vmware/govmomi"
+	"github.com/vmware/govmomi/session"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/soap"
+)
+
+// These functions act on a lab from another process (the CLI's `lab
+// down`, `lab status`, `lab host`), through the files in its Dir.
+
+// ErrNoLab means Dir holds no running or crashed lab.
+var ErrNoLab = errors.New("no lab in this directory")
+
+// RunningPID returns the pid of the process running the lab in dir, or 0.
+func RunningPID(dir string) int {
+	st, err := loadState(dir)
+	if err != nil || st.Pid <= 0 || st.Pid == os.Getpid() {
+		return 0
+	}
+	// A recycled pid would have another start time.
+	if start, err := processStart(st.Pid); err != nil || start != st.PidStart {
+		return 0
+	}
+	return st.Pid
+}
+
+// processStart is a process's start time in clock ticks since boot
+// (field 22 of /proc/PID/stat), which tells a pid's owners apart.
+func processStart(pid int) (string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return "", err
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the command name may hold spaces
+	if i < 0 {
+		return "", fmt.Errorf("parse /proc/%d/stat", pid)
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return "", fmt.Errorf("parse /proc/%d/stat", pid)
+	}
+	return f[19], nil
+}
+
+// optionsFromState rebuilds the options a lab in dir was started with.
+func optionsFromState(dir string) (Options, state, error) {
+	st, err := loadState(dir)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return Options{}, st, ErrNoLab
+		}
+		return Options{}, st, err
+	}
+	subnet, err := netip.ParsePrefix(st.Subnet)
+	if err != nil {
+		return Options{}, st, fmt.Errorf("lab state in %s: subnet: %w", dir, err)
+	}
+	return Options{Dir: dir, Bridge: st.Bridge, Subnet: subnet, NetnsPrefix: st.NetnsPrefix}, st, nil
+}
+
+// Stop ends the lab running in dir: SIGTERM to its process (which runs
+// Down), a bounded wait, SIGKILL if needed, then Cleanup of anything left.
+func Stop(dir string, wait time.Duration) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	o, _, err := optionsFromState(dir)
+	if err != nil {
+		return err
+	}
+	if pid := RunningPID(dir); pid > 0 {
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+		deadline := time.Now().Add(wait)
+		for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if syscall.Kill(pid, 0) == nil {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, stateFileName)); os.IsNotExist(err) {
+		return nil // the lab's own Down cleaned up
+	}
+	return Cleanup(o)
+}
+
+// HostStatus is one lab host as `lab status` shows it.
+type HostStatus struct {
+	Name, IP, VM string
+	Running      bool // keeper alive
+	SSHD         bool // port 22 answers with an SSH banner
+}
+
+// VMStatus is one VM of the lab's vCenter.
+type VMStatus struct {
+	Name, PowerState, IP, Hostname string
+	Template                       bool
+}
+
+// Status is what `lab status` prints.
+type Status struct {
+	Dir, VCenterURL, Thumbprint, Bridge, Subnet string
+	PID                                         int
+	VMs                                         []VMStatus
+	Hosts                                       []HostStatus
+}
+
+// ReadStatus describes the lab in dir: its VMs (asked from its vCenter)
+// and hosts (from their records, with a live sshd check).
+func ReadStatus(ctx context.Context, dir string) (Status, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return Status{}, err
+	}
+	_, st, err := optionsFromState(dir)
+	if err != nil {
+		return Status{}, err
+	}
+	s := Status{Dir: dir, VCenterURL: st.VCenterURL, Thumbprint: st.Thumbprint, Bridge: st.Bridge, Subnet: st.Subnet, PID: RunningPID(dir)}
+	for _, h := range loadHosts(dir) {
+		hs := HostStatus{Name: h.Hostname, IP: h.Addr, VM: h.VMName, Running: h.alive()}
+		hs.SSHD = hs.Running && h.SSHDAlive()
+		s.Hosts = append(s.Hosts, hs)
+	}
+	sort.Slice(s.Hosts, func(i, j int) bool { return s.Hosts[i].IP < s.Hosts[j].IP })
+	if s.PID == 0 || st.VCenterURL == "" {
+		return s, nil
+	}
+	c, err := clientFromFiles(ctx, dir, st)
+	if err != nil {
+		return s, err
+	}
+	defer func() { _ = c.Logout(context.Background()) }()
+	vms, err := listVMs(ctx, c)
+	if err != nil {
+		return s, err
+	}
+	for _, v := range vms {
+		s.VMs = append(s.VMs, VMStatus(v))
+	}
+	sort.Slice(s.VMs, func(i, j int) bool { return s.VMs[i].Name < s.VMs[j].Name })
+	return s, nil
+}
+
+// clientFromFiles logs in to a lab's vCenter with its password file and
+// pinned thumbprint.
+func clientFromFiles(ctx context.Context, dir string, st state) (*govmomi.Client, error) {
+	pw, err := os.ReadFile(filepath.Join(dir, passwordFileName))
+	if err != nil {
+		return nil, fmt.Errorf("read lab vCenter password file: %w", err)
+	}
+	u, err := url.Parse(st.VCenterURL)
+	if err != nil {
+		return nil, err
+	}
+	sc := soap.NewClient(u, false)
+	sc.SetThumbprint(u.Host, st.Thumbprint)
+	vc, err := vim25.NewClient(ctx, sc)
+	if err != nil {
+		return nil, fmt.Errorf("connect to lab vCenter %s: %w", st.VCenterURL, err)
+	}
+	c := &govmomi.Client{Client: vc, SessionManager: session.NewManager(vc)}
+	if err := c.Login(ctx, url.UserPassword(st.Username, strings.TrimSpace(string(pw)))); err != nil {
+		return nil, fmt.Errorf("log in to lab vCenter %s: %w", st.VCenterURL, err)
+	}
+	return c, nil
+}
+
+// LoadHost finds a running host of the lab in dir by hostname (or VM name).
+func LoadHost(dir, name string) (*Host, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := optionsFromState(dir); err != nil {
+		return nil, err
+	}
+	for _, h := range loadHosts(dir) {
+		if (h.Hostname == name || h.VMName == name) && h.alive() {
+			return h, nil
+		}
+	}
+	return nil, fmt.Errorf("lab host %s: not running in %s", name, dir)
+}

@@ -1,0 +1,132 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// createBridge makes the lab bridge with the gateway address. There is no
+// NAT and no forwarding rule: the subnet's only way out is the bridge.
+func createBridge(ctx context.Context, o Options) error {
+	gw := netip.PrefixFrom(o.gateway(), o.Subnet.Bits()).String()
+	if _, err := run(ctx, "ip", "link", "add", o.Bridge, "type", "bridge"); err != nil {
+		return fmt.Errorf("create lab bridge %s: %w", o.Bridge, err)
+	}
+	disableIPv6(o.Bridge)
+	if _, err := run(ctx, "ip", "addr", "add", gw, "dev", o.Bridge); err != nil {
+		return fmt.Errorf("address lab bridge %s with %s: %w", o.Bridge, gw, err)
+	}
+	if _, err := run(ctx, "ip", "link", "set", o.Bridge, "up"); err != nil {
+		return fmt.Errorf("bring up lab bridge %s: %w", o.Bridge, err)
+	}
+	if err := allowBridgeForwarding(ctx, o.Bridge); err != nil {
+		return fmt.Errorf("allow forwarding on lab bridge %s: %w", o.Bridge, err)
+	}
+	return nil
+}
+
+// disableIPv6 keeps an interface of the root namespace from sending IPv6
+// (router solicitations, DAD) anywhere; a missing IPv6 stack is fine.
+func disableIPv6(link string) {
+	_ = os.WriteFile(filepath.Join("/proc/sys/net/ipv6/conf", link, "disable_ipv6"), []byte("1"), 0o644)
+}
+
+// createHostNetwork makes the host's namespace and cable: a veth pair with
+// one end on the bridge and the other as eth0 in the namespace, the host
+// address with a route to the lab subnet only, and lo up.
+func createHostNetwork(ctx context.Context, o Options, ip netip.Addr) error {
+	ns, veth := o.netnsName(ip), o.vethName(ip)
+	peer := veth + "p"
+	if len(peer) > 15 {
+		peer = veth[:14] + "p"
+	}
+	steps := [][]string{
+		{"ip", "netns", "add", ns},
+		{"nsenter", "--net=/run/netns/" + ns, "sh", "-c",
+			"for f in /proc/sys/net/ipv6/conf/all/disable_ipv6 /proc/sys/net/ipv6/conf/default/disable_ipv6; do [ -e $f ] && echo 1 > $f; done; true"},
+		{"ip", "link", "add", veth, "type", "veth", "peer", "name", peer, "netns", ns},
+		{"ip", "-n", ns, "link", "set", peer, "name", "eth0"},
+		{"ip", "-n", ns, "addr", "add", netip.PrefixFrom(ip, o.Subnet.Bits()).String(), "dev", "eth0"},
+		{"ip", "-n", ns, "link", "set", "lo", "up"},
+		{"ip", "-n", ns, "link", "set", "eth0", "up"},
+		{"ip", "link", "set", veth, "master", o.Bridge},
+		{"ip", "link", "set", veth, "up"},
+	}
+	for i, s := range steps {
+		if _, err := run(ctx, s[0], s[1:]...); err != nil {
+			return fmt.Errorf("create network of lab host %s: %w", ip, err)
+		}
+		if i == 2 {
+			disableIPv6(veth)
+		}
+	}
+	return nil
+}
+
+// deleteHostNetwork removes the host's veth and namespace; missing pieces
+// are not an error.
+func deleteHostNetwork(ctx context.Context, ns, veth string) error {
+	var errs []error
+	if linkExists(veth) {
+		if _, err := run(ctx, "ip", "link", "del", veth); err != nil && linkExists(veth) {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := os.Stat("/run/netns/" + ns); err == nil {
+		if _, err := run(ctx, "ip", "netns", "del", ns); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func linkExists(name string) bool {
+	_, err := net.InterfaceByName(name)
+	return err == nil
+}
+
+// netnsPids lists the processes whose network namespace is ns.
+func netnsPids(ctx context.Context, ns string) []int {
+	out, err := run(ctx, "ip", "netns", "pids", ns)
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, f := range strings.Fields(out) {
+		if p, err := strconv.Atoi(f); err == nil {
+			pids = append(pids, p)
+		}
+	}
+	return pids
+}
+
+// listNetns returns the names of namespaces starting with prefix.
+func listNetns(prefix string) []string {
+	entries, _ := os.ReadDir("/run/netns")
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// listLinks returns the interfaces of the root namespace starting with prefix.
+func listLinks(prefix string) []string {
+	ifs, _ := net.Interfaces()
+	var out []string
+	for _, i := range ifs {
+		if strings.HasPrefix(i.Name, prefix) {
+			out = append(out, i.Name)
+		}
+	}
+	return out
+}
