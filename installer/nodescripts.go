@@ -101,11 +101,11 @@ func installScript(bootstrapURL, role string) string {
 	return fmt.Sprintf(`url=%s
 role=%s
 if [ -d /etc/systemd/system/dcos.target.wants ] && [ -d /opt/mesosphere ]; then
-  echo "already installed"
+  echo "%s"
   exit 0
 fi
 if [ -f /etc/systemd/system/dcos-setup.service ]; then
-  echo "resuming an interrupted install"
+  echo "%s"
   systemctl start dcos-download || true
   systemctl start dcos-setup
   exit 0
@@ -114,8 +114,14 @@ mkdir -p /tmp/dcos
 cd /tmp/dcos
 curl -fsS --max-time 120 --retry 5 -o dcos_install.sh "$url/dcos_install.sh"
 bash dcos_install.sh "$role"
-`, shellQuote(bootstrapURL), shellQuote(role))
+`, shellQuote(bootstrapURL), shellQuote(role), markerInstalled, markerResumed)
 }
+
+// Lines installScript prints to say what it found.
+const (
+	markerInstalled = "dcos-vsphere: DC/OS already installed, left alone"
+	markerResumed   = "dcos-vsphere: resuming an interrupted install"
+)
 
 // bootstrapDir is where the bootstrap node keeps dcos_generate_config.sh,
 // genconf/ and the served genconf/serve. It must outlive the install:

@@ -197,8 +197,11 @@ func (p installRole) Run(ctx context.Context, r *Run) error {
 		r.setInstalled(n.Name)
 		r.State.MarkStep(n.Name, "installed")
 		msg := "installed"
-		if strings.Contains(out, "already installed") {
-			msg = "already installed"
+		switch {
+		case hasLine(out, markerInstalled):
+			msg = "already installed, left alone"
+		case hasLine(out, markerResumed):
+			msg = "interrupted install finished"
 		}
 		r.emit(Event{Kind: NodeDone, Node: n.Name, Message: msg})
 		return nil
@@ -214,4 +217,14 @@ func (r *Run) servePort() int {
 		return p
 	}
 	return 80
+}
+
+// hasLine reports whether out has line as one of its lines.
+func hasLine(out, line string) bool {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.TrimSpace(l) == line {
+			return true
+		}
+	}
+	return false
 }

@@ -148,6 +148,12 @@ func FormatStatus(sts []NodeStatus) string {
 		fmt.Fprintf(&b, "%-16s %-13s %-15s %-8s %-6s %-14s %s\n", name, s.Role, s.IP, s.VM, ssh, s.DCOS, s.Health)
 	}
 	for _, s := range sorted {
+		if !s.InConfig {
+			b.WriteString("* not in the config: added by add-agents (kept by install)\n")
+			break
+		}
+	}
+	for _, s := range sorted {
 		if s.SSH != "ok" && s.SSH != "" {
 			fmt.Fprintf(&b, "%s: ssh: %s\n", s.Name, s.SSH)
 		}

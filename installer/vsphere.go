@@ -88,7 +88,7 @@ func (v *vsphereCloud) ClusterVMs(ctx context.Context) ([]VMInfo, error) {
 }
 
 func fromTemplateVM(vm templates.VM) VMInfo {
-	return VMInfo{Name: vm.Name, Role: vm.Role, IP: vm.IP, Ref: vm.Ref, InstanceUUID: vm.InstanceUUID, Created: vm.Created}
+	return VMInfo{Name: vm.Name, Role: vm.Role, IP: vm.IP, Ref: vm.Ref, InstanceUUID: vm.InstanceUUID, Created: vm.Created, PoweredOn: vm.PoweredOn}
 }
 
 func (v *vsphereCloud) EnsureVMs(ctx context.Context, specs []VMSpec, step func(node, step string)) ([]VMInfo, error) {

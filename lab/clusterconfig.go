@@ -94,6 +94,7 @@ func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 		}
 		return a
 	}
+	// Agent ranges span the whole block so add-agents finds free addresses.
 	span := func(off, n int) string {
 		if n <= 1 {
 			return at(off).String()
@@ -106,8 +107,8 @@ func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 		"Dir": l.opts.Dir, "Path": path, "URL": url, "User": user, "PasswordFile": pw, "Thumbprint": thumb,
 		"Gateway": l.opts.gateway(), "Prefix": l.opts.Subnet.Bits(),
 		"Bootstrap": at(bootstrapOffset), "Masters": t.Masters, "MasterRange": span(masterOffset, t.Masters),
-		"Agents": t.Agents, "AgentRange": span(agentOffset, t.Agents),
-		"PublicAgents": t.PublicAgents, "PublicRange": span(publicAgentOffset, t.PublicAgents),
+		"Agents": t.Agents, "AgentRange": span(agentOffset, groupCapacity),
+		"PublicAgents": t.PublicAgents, "PublicRange": span(publicAgentOffset, groupCapacity),
 		"KeyFile": l.KeyFile(), "KnownHosts": l.KnownHostsFile(), "Installer": l.InstallerPath(),
 	})
 	if err != nil {

@@ -2,14 +2,13 @@ package lab
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
 
-	"github.com/vmware/govmomi/property"
-	"github.com/vmware/govmomi/view"
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -36,58 +35,78 @@ func (s vmState) want(o Options) (hostSpec, bool) {
 	return hostSpec{vmName: s.name, hostname: name, ip: ip}, true
 }
 
-// watchVMs follows every VM's power state, guest IP and hostname with a
-// property collector (updates arrive after the simulator applied power-on
-// and customization, so nothing races) and hands each change to the VM's
-// worker.
+// watchVMs follows every VM's power state, guest IP and hostname and hands
+// each change to the VM's worker. It hooks the simulator's registry in
+// process (a RegisterObject handler, the mechanism vcsim's own property
+// collectors use), so changes arrive right after the simulator applied
+// them. A ContainerView + WaitForUpdatesEx watcher would be the API way,
+// but vcsim v0.56.0 deadlocks (lock-order inversion between
+// ContainerView.PutObject and PropertyFilter.UpdateObject) when VMs are
+// cloned and powered on concurrently while such a view is watched.
 func (l *Lab) watchVMs(ctx context.Context) error {
-	c := l.client
-	m := view.NewManager(c.Client)
-	v, err := m.CreateContainerView(ctx, c.ServiceContent.RootFolder, []string{"VirtualMachine"}, true)
-	if err != nil {
-		return fmt.Errorf("watch lab VMs: %w", err)
+	w := &registryWatcher{lab: l, self: types.ManagedObjectReference{Type: "DcosVsphereLabWatcher", Value: "lab-watcher"}, states: map[string]*vmState{}}
+	reg := l.vc.model.Map()
+	reg.AddHandler(w)
+	defer reg.RemoveHandler(w)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// registryWatcher receives the simulator's object events. Its methods run
+// synchronously inside the simulator, with the object locked: they only
+// copy fields and kick a worker, never call back into the simulator.
+type registryWatcher struct {
+	lab    *Lab
+	self   types.ManagedObjectReference
+	mu     sync.Mutex
+	states map[string]*vmState
+}
+
+func (w *registryWatcher) Reference() types.ManagedObjectReference { return w.self }
+
+func (w *registryWatcher) PutObject(_ *simulator.Context, obj mo.Reference) { w.observe(obj) }
+
+func (w *registryWatcher) UpdateObject(_ *simulator.Context, obj mo.Reference, _ []types.PropertyChange) {
+	w.observe(obj)
+}
+
+func (w *registryWatcher) RemoveObject(_ *simulator.Context, ref types.ManagedObjectReference) {
+	if ref.Type != "VirtualMachine" {
+		return
 	}
-	pc, err := property.DefaultCollector(c.Client).Create(ctx)
-	if err != nil {
-		return fmt.Errorf("watch lab VMs: %w", err)
+	w.mu.Lock()
+	s := w.states[ref.Value]
+	delete(w.states, ref.Value)
+	w.mu.Unlock()
+	if s != nil {
+		s.gone = true
+		w.lab.worker(ref.Value).set(*s)
 	}
-	filter := new(property.WaitFilter)
-	filter.Add(v.Reference(), "ContainerView", nil, &types.TraversalSpec{Type: "ContainerView", Path: "view", Skip: types.NewBool(false)})
-	filter.Spec.ObjectSet[0].Skip = types.NewBool(true)
-	filter.Spec.PropSet = []types.PropertySpec{{Type: "VirtualMachine",
-		PathSet: []string{"name", "runtime.powerState", "guest.ipAddress", "guest.hostName", "config.template"}}}
-	states := map[string]*vmState{}
-	return property.WaitForUpdatesEx(ctx, pc, filter, func(updates []types.ObjectUpdate) bool {
-		for _, u := range updates {
-			id := u.Obj.Value
-			s := states[id]
-			if s == nil {
-				s = &vmState{}
-				states[id] = s
-			}
-			if u.Kind == types.ObjectUpdateKindLeave {
-				s.gone = true
-				delete(states, id)
-			}
-			for _, ch := range u.ChangeSet {
-				switch ch.Name {
-				case "name":
-					s.name, _ = ch.Val.(string)
-				case "runtime.powerState":
-					ps, _ := ch.Val.(types.VirtualMachinePowerState)
-					s.on = ps == types.VirtualMachinePowerStatePoweredOn
-				case "guest.ipAddress":
-					s.ip, _ = ch.Val.(string)
-				case "guest.hostName":
-					s.hostname, _ = ch.Val.(string)
-				case "config.template":
-					s.template, _ = ch.Val.(bool)
-				}
-			}
-			l.worker(id).set(*s)
-		}
-		return false
-	})
+}
+
+// observe copies the watched fields of a VM and hands them on.
+func (w *registryWatcher) observe(obj mo.Reference) {
+	var vm *mo.VirtualMachine
+	switch o := obj.(type) {
+	case *mo.VirtualMachine:
+		vm = o
+	case *simulator.VirtualMachine:
+		vm = &o.VirtualMachine
+	default:
+		return
+	}
+	s := vmState{name: vm.Name, on: vm.Runtime.PowerState == types.VirtualMachinePowerStatePoweredOn}
+	if vm.Guest != nil {
+		s.ip, s.hostname = vm.Guest.IpAddress, vm.Guest.HostName
+	}
+	if vm.Config != nil {
+		s.template = vm.Config.Template
+	}
+	id := vm.Self.Value
+	w.mu.Lock()
+	w.states[id] = &s
+	w.mu.Unlock()
+	w.lab.worker(id).set(s)
 }
 
 // vmWorker applies the latest state of one VM; states arriving while it

@@ -188,6 +188,7 @@ func (r *cloneRun) ensureOne(ctx context.Context, spec VMSpec) (VM, error) {
 	start := time.Now()
 	res, err := r.adoptOrClone(ctx, spec, start)
 	if err == nil {
+		res.PoweredOn = true // ready means powered on and reporting its IP
 		r.emit(spec.Name, start, StepReady, func(e *Event) { e.IP = res.IP })
 		return res, nil
 	}

@@ -27,7 +27,8 @@ func (s *Session) ListClusterVMs(ctx context.Context, cluster string) ([]VM, err
 	for _, list := range all {
 		for _, vm := range list {
 			if vm.Cluster == cluster && !vm.Template {
-				out = append(out, VM{Name: vm.Name, Role: vm.Role, Ref: vm.Ref.Value, InstanceUUID: vm.InstanceUUID, IP: vm.IP})
+				out = append(out, VM{Name: vm.Name, Role: vm.Role, Ref: vm.Ref.Value, InstanceUUID: vm.InstanceUUID, IP: vm.IP,
+					PoweredOn: vm.PowerState == types.VirtualMachinePowerStatePoweredOn})
 			}
 		}
 	}

@@ -17,6 +17,7 @@ type VM struct {
 	InstanceUUID string
 	IP           string
 	Created      bool // cloned by this run (false: adopted from an earlier run)
+	PoweredOn    bool // as last seen (ListClusterVMs, or ready after EnsureVMs)
 }
 
 // Step is where a VM is in the clone phase.

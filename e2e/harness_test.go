@@ -1,0 +1,361 @@
+// Package e2e runs the built dcos-vsphere CLI against the lab: a simulated
+// vCenter whose VMs become real hosts (network namespaces with sshd and a
+// CentOS 7 personality) and the DC/OS 1.9 stand-in. Every test needs root.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/lab"
+)
+
+// The e2e lab's network; other packages' tests use other subnets.
+var (
+	e2eSubnet = netip.MustParsePrefix("198.18.20.0/24")
+	cliPath   string // built once in TestMain
+	theLab    *lab.Lab
+	labOnce   sync.Once
+	labErr    error
+	labDir    string
+)
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if os.Geteuid() != 0 {
+			// Tests skip themselves with the reason; nothing to build.
+			return m.Run()
+		}
+		dir, err := os.MkdirTemp("", "dcos-vsphere-e2e-*")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cliPath = filepath.Join(dir, "dcos-vsphere")
+		build := exec.Command("go", "build", "-o", cliPath, "../cmd/dcos-vsphere")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build the CLI:", err)
+			return 1
+		}
+		labDir = filepath.Join(dir, "lab")
+		defer func() {
+			if theLab != nil {
+				if err := theLab.Down(); err != nil {
+					fmt.Fprintln(os.Stderr, "lab down:", err)
+				}
+			}
+		}()
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// needLab skips without root and starts the shared lab once.
+func needLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("end-to-end tests need root (the lab creates network namespaces, a bridge and mounts); CI runs them as root")
+	}
+	labOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		theLab, labErr = lab.Up(ctx, lab.Options{
+			Dir:         labDir,
+			Bridge:      "dve2e0",
+			Subnet:      e2eSubnet,
+			NetnsPrefix: "dve2e-",
+			VCenterAddr: "127.0.0.1:0",
+			Log:         os.Stderr,
+		})
+	})
+	if labErr != nil {
+		t.Fatalf("lab up: %v", labErr)
+	}
+	return theLab
+}
+
+// cluster is one test's cluster on the shared lab: its own name, VM
+// folder, name prefixes and block of addresses, so tests never collide.
+type cluster struct {
+	Name                           string
+	Dir                            string
+	Path                           string
+	Base                           int // first host offset of its address block
+	Masters, Agents, PublicAgents  int
+	AgentRange, PublicRange        string
+	Installer                      string
+	Extra                          string // appended under dcos:
+	lab                            *lab.Lab
+	masterIPs, agentIPs, publicIPs []string
+}
+
+var clusterYAML = template.Must(template.New("c").Parse(`name: {{.Name}}
+vcenter:
+  url: {{.URL}}
+  username: {{.User}}
+  passwordFile: {{.PasswordFile}}
+  thumbprint: "{{.Thumbprint}}"
+  datacenter: DC0
+  cluster: DC0_C0
+  datastore: LocalDS_0
+  folder: e2e-{{.Name}}
+  network: VM Network
+template:
+  name: centos7-template
+network:
+  gateway: {{.Gateway}}
+  prefix: 24
+  dns: [{{.Gateway}}]
+nodes:
+  bootstrap:
+    name: {{.Name}}-bootstrap
+    ip: {{.Bootstrap}}
+  masters:
+    count: {{.Masters}}
+    ipRange: {{.MasterRange}}
+    namePrefix: {{.Name}}-master-
+{{- if .Agents}}
+  agents:
+    count: {{.Agents}}
+    ipRange: {{.AgentRange}}
+    namePrefix: {{.Name}}-agent-
+{{- end}}
+{{- if .PublicAgents}}
+  publicAgents:
+    count: {{.PublicAgents}}
+    ipRange: {{.PublicRange}}
+    namePrefix: {{.Name}}-public-
+{{- end}}
+ssh:
+  user: centos
+  keyFile: {{.KeyFile}}
+dcos:
+  installer: {{.Installer}}
+  ipDetect:
+    method: route
+{{.Extra}}`))
+
+func addr(base, off int) string {
+	a := e2eSubnet.Addr().As4()
+	return netip.AddrFrom4([4]byte{a[0], a[1], a[2], byte(base + off)}).String()
+}
+
+// newCluster writes a cluster.yaml for a cluster of the given shape whose
+// addresses start at offset base: bootstrap base, masters base+1.., agents
+// and public agents after them, with room for add-agents.
+func newCluster(t *testing.T, l *lab.Lab, name string, base, masters, agents, public int) *cluster {
+	t.Helper()
+	c := &cluster{Name: name, Dir: t.TempDir(), Base: base, Masters: masters, Agents: agents, PublicAgents: public, lab: l, Installer: l.InstallerPath()}
+	for i := 0; i < masters; i++ {
+		c.masterIPs = append(c.masterIPs, addr(base, 1+i))
+	}
+	agentStart := 1 + masters
+	c.AgentRange = addr(base, agentStart) + "-" + addr(base, agentStart+agents+3)
+	for i := 0; i < agents; i++ {
+		c.agentIPs = append(c.agentIPs, addr(base, agentStart+i))
+	}
+	publicStart := agentStart + agents + 4
+	c.PublicRange = addr(base, publicStart) + "-" + addr(base, publicStart+public+2)
+	for i := 0; i < public; i++ {
+		c.publicIPs = append(c.publicIPs, addr(base, publicStart+i))
+	}
+	c.Path = filepath.Join(c.Dir, "cluster.yaml")
+	c.write(t)
+	return c
+}
+
+func (c *cluster) write(t *testing.T) {
+	t.Helper()
+	url, thumb, user, pwFile := c.lab.VCenter()
+	var b bytes.Buffer
+	err := clusterYAML.Execute(&b, map[string]any{
+		"Name": c.Name, "URL": url, "User": user, "PasswordFile": pwFile, "Thumbprint": thumb,
+		"Gateway": c.lab.Gateway().String(), "Bootstrap": addr(c.Base, 0),
+		"Masters": c.Masters, "MasterRange": c.masterIPs[0] + "-" + c.masterIPs[len(c.masterIPs)-1],
+		"Agents": c.Agents, "AgentRange": c.AgentRange, "PublicAgents": c.PublicAgents, "PublicRange": c.PublicRange,
+		"KeyFile": c.lab.KeyFile(), "Installer": c.Installer, "Extra": c.Extra,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.Path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// result is one finished CLI run.
+type result struct {
+	Stdout, Stderr string
+	Exit           int
+	Events         []installer.Event // with -o json
+}
+
+// run runs the CLI to completion with a bound.
+func run(t *testing.T, timeout time.Duration, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cliPath, args...)
+	cmd.Env = append(os.Environ(), "CI=true")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	r := result{Stdout: out.String(), Stderr: errb.String()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.Exit = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run %v: %v", args, err)
+	}
+	r.Events = parseEvents(r.Stdout)
+	return r
+}
+
+func parseEvents(out string) []installer.Event {
+	var evs []installer.Event
+	for _, line := range strings.Split(out, "\n") {
+		var e installer.Event
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &e) == nil {
+			evs = append(evs, e)
+		}
+	}
+	return evs
+}
+
+// runAndKill starts the CLI with JSON events and SIGKILLs it as soon as
+// an event satisfies at. It fails the test when the run ends first.
+func runAndKill(t *testing.T, timeout time.Duration, at func(installer.Event) bool, args ...string) installer.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cliPath, append(args, "-o", "json")...)
+	cmd.Env = append(os.Environ(), "CI=true")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var e installer.Event
+		if json.Unmarshal(sc.Bytes(), &e) != nil {
+			continue
+		}
+		if at(e) {
+			_ = cmd.Process.Signal(syscall.SIGKILL)
+			_ = cmd.Wait()
+			return e
+		}
+	}
+	_ = cmd.Wait()
+	t.Fatalf("the run ended before the kill point; stderr:\n%s", errb.String())
+	return installer.Event{}
+}
+
+// hostSh runs a shell command inside the lab host named name.
+func (c *cluster) hostSh(t *testing.T, name, script string) string {
+	t.Helper()
+	h, ok := c.lab.Host(name)
+	if !ok {
+		t.Fatalf("no lab host %s", name)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := h.Exec(ctx, script)
+	if err != nil {
+		t.Fatalf("%s: %s: %v\n%s", name, script, err, out)
+	}
+	return string(out)
+}
+
+// names of the cluster's nodes by role.
+func (c *cluster) masters() []string { return c.names("master", c.Masters) }
+func (c *cluster) agents() []string  { return c.names("agent", c.Agents) }
+func (c *cluster) publics() []string { return c.names("public", c.PublicAgents) }
+func (c *cluster) names(kind string, n int) []string {
+	var out []string
+	for i := 1; i <= n; i++ {
+		out = append(out, fmt.Sprintf("%s-%s-%d", c.Name, kind, i))
+	}
+	return out
+}
+
+// status runs `status -o json` and indexes it by node.
+func (c *cluster) status(t *testing.T) map[string]installer.NodeStatus {
+	t.Helper()
+	r := run(t, 3*time.Minute, "status", "--config", c.Path, "-o", "json")
+	if r.Exit != 0 {
+		t.Fatalf("status exit %d\n%s\n%s", r.Exit, r.Stdout, r.Stderr)
+	}
+	var sts []installer.NodeStatus
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		if strings.HasPrefix(line, "[") {
+			if err := json.Unmarshal([]byte(line), &sts); err != nil {
+				t.Fatalf("status JSON: %v\n%s", err, line)
+			}
+		}
+	}
+	out := map[string]installer.NodeStatus{}
+	for _, s := range sts {
+		out[s.Name] = s
+	}
+	return out
+}
+
+// assertHealthy checks every listed node is a healthy DC/OS node per status.
+func (c *cluster) assertHealthy(t *testing.T, nodes ...string) {
+	t.Helper()
+	st := c.status(t)
+	for _, n := range nodes {
+		s, ok := st[n]
+		if !ok || s.VM != "on" && s.VM != "off" || s.DCOS != "installed" || s.Health != "healthy" {
+			t.Errorf("%s: status %+v, want installed and healthy", n, s)
+		}
+	}
+}
+
+// vmCount counts the cluster's VMs that status reports as existing.
+func (c *cluster) vmCount(t *testing.T) int {
+	n := 0
+	for _, s := range c.status(t) {
+		if s.VM != "missing" {
+			n++
+		}
+	}
+	return n
+}
+
+func ok(t *testing.T, r result, what string) {
+	t.Helper()
+	if r.Exit != 0 {
+		t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", what, r.Exit, tail(r.Stdout, 60), tail(r.Stderr, 30))
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
