@@ -3,6 +3,7 @@ package installer
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -129,7 +130,7 @@ func (prepareNodes) Run(ctx context.Context, r *Run) error {
 	return forEachNode(ctx, r.notInstalled(r.Want), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
 		r.step(n.Name, "prerequisites")
 		var changes []string
-		out, err := r.conn(n.Name).Run(ctx, script, r.logLine(n.Name))
+		out, err := r.runRetrying(ctx, n, script)
 		if err != nil {
 			return fmt.Errorf("prerequisites: %w", err)
 		}
@@ -190,9 +191,9 @@ func (p installRole) Run(ctx context.Context, r *Run) error {
 		ctx, cancel := context.WithTimeout(ctx, r.Options.NodeTimeout)
 		defer cancel()
 		r.step(n.Name, "install "+dcosRole(n.Role))
-		out, err := r.conn(n.Name).Run(ctx, installScript(url, dcosRole(n.Role)), r.logLine(n.Name))
+		out, err := r.runRetrying(ctx, n, installScript(url, dcosRole(n.Role)))
 		if err != nil {
-			return fmt.Errorf("dcos_install.sh %s: %w", dcosRole(n.Role), err)
+			return fmt.Errorf("dcos_install.sh %s: %w%s", dcosRole(n.Role), err, r.setupDiagnostics(ctx, n))
 		}
 		r.setInstalled(n.Name)
 		r.State.MarkStep(n.Name, "installed")
@@ -227,4 +228,51 @@ func hasLine(out, line string) bool {
 		}
 	}
 	return false
+}
+
+// reconnectTimeout bounds the attempts to reach a node again after its
+// connection died in the middle of a step.
+const reconnectTimeout = 45 * time.Second
+
+// runRetrying runs an idempotent script on n; if the SSH connection dies
+// under it, it reconnects (bounded) and runs the script once more, which
+// then finishes what the first run started.
+func (r *Run) runRetrying(ctx context.Context, n VMSpec, script string) (string, error) {
+	out, err := r.conn(n.Name).Run(ctx, script, r.logLine(n.Name))
+	if err == nil || !errors.Is(err, ErrConnectionLost) {
+		return out, err
+	}
+	r.emit(Event{Kind: Warning, Node: n.Name, Message: "SSH connection lost; reconnecting to retry: " + firstLine(err.Error())})
+	dctx, cancel := context.WithTimeout(ctx, reconnectTimeout)
+	c, derr := r.Dialer.Dial(dctx, n.Name, n.IP, false)
+	cancel()
+	if derr != nil {
+		return out, fmt.Errorf("%w; reconnecting for %s failed: %w", err, reconnectTimeout, derr)
+	}
+	r.mu.Lock()
+	old := r.conns[n.Name]
+	r.conns[n.Name] = c
+	r.mu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+	return c.Run(ctx, script, r.logLine(n.Name))
+}
+
+// setupDiagnostics fetches the journal of DC/OS's setup units after a
+// failed install, so the error names the cause (a bad ip-detect, a
+// download failure) instead of only "exit 1". Best effort.
+func (r *Run) setupDiagnostics(ctx context.Context, n VMSpec) string {
+	c := r.conn(n.Name)
+	if c == nil {
+		return ""
+	}
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	out, err := c.Run(dctx, `for u in dcos-download dcos-setup; do journalctl -u $u --no-pager -n 12 2>/dev/null | sed "s|^|$u: |" || true; done`, nil)
+	out = strings.TrimSpace(out)
+	if err != nil || out == "" {
+		return ""
+	}
+	return "\n    journal of dcos-download/dcos-setup:\n      " + strings.ReplaceAll(out, "\n", "\n      ")
 }

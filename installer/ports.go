@@ -2,6 +2,7 @@ package installer
 
 import (
 	"context"
+	"errors"
 	"os"
 )
 
@@ -64,6 +65,10 @@ type Conn interface {
 	HostKey() string
 	Close() error
 }
+
+// ErrConnectionLost marks a command that ended because its SSH connection
+// died (sshd killed, node rebooted, network cut), not by its own exit.
+var ErrConnectionLost = errors.New("SSH connection lost")
 
 // Dialer opens Conns. fresh says the VM was just created by this run, so
 // a different host key recorded for its IP may be replaced.

@@ -3,6 +3,7 @@ package installer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -87,6 +88,11 @@ func (s *sshConn) Run(ctx context.Context, script string, onLine func(string)) (
 		opts.OnLine = func(_, line string) { onLine(line) }
 	}
 	res, err := s.c.Run(ctx, script, opts)
+	var ce *ssh.CommandError
+	if errors.As(err, &ce) && ce.ExitStatus == -1 && ctx.Err() == nil {
+		// No exit status and our context is fine: the connection died.
+		return res.Stdout, fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	}
 	return res.Stdout, err
 }
 
