@@ -101,6 +101,9 @@ type cluster struct {
 	AgentRange, PublicRange        string
 	Installer                      string
 	Extra                          string // appended under dcos:
+	IPDetect                       string // under dcos.ipDetect (default method: route)
+	Registry                       string // a registry: section
+	SudoPassword                   string // ssh.sudoPassword
 	lab                            *lab.Lab
 	masterIPs, agentIPs, publicIPs []string
 }
@@ -145,51 +148,59 @@ nodes:
 ssh:
   user: centos
   keyFile: {{.KeyFile}}
+{{- if .SudoPassword}}
+  sudoPassword: "{{.SudoPassword}}"
+{{- end}}
 dcos:
   installer: {{.Installer}}
   ipDetect:
-    method: route
-{{.Extra}}`))
+    {{.IPDetect}}
+{{.Extra}}
+{{.Registry}}`))
 
-func addr(base, off int) string {
-	a := e2eSubnet.Addr().As4()
+// addr is the address at offset base+off in subnet.
+func addr(subnet netip.Prefix, base, off int) string {
+	a := subnet.Addr().As4()
 	return netip.AddrFrom4([4]byte{a[0], a[1], a[2], byte(base + off)}).String()
 }
 
 // newCluster writes a cluster.yaml for a cluster of the given shape whose
 // addresses start at offset base: bootstrap base, masters base+1.., agents
-// and public agents after them, with room for add-agents.
-func newCluster(t *testing.T, l *lab.Lab, name string, base, masters, agents, public int) *cluster {
+// and public agents after them, with room for add-agents, in l's subnet.
+func newCluster(t testing.TB, l *lab.Lab, name string, base, masters, agents, public int) *cluster {
 	t.Helper()
-	c := &cluster{Name: name, Dir: t.TempDir(), Base: base, Masters: masters, Agents: agents, PublicAgents: public, lab: l, Installer: l.InstallerPath()}
+	subnet := l.Subnet()
+	c := &cluster{Name: name, Dir: t.TempDir(), Base: base, Masters: masters, Agents: agents, PublicAgents: public, lab: l,
+		Installer: l.InstallerPath(), IPDetect: "method: route"}
 	for i := 0; i < masters; i++ {
-		c.masterIPs = append(c.masterIPs, addr(base, 1+i))
+		c.masterIPs = append(c.masterIPs, addr(subnet, base, 1+i))
 	}
 	agentStart := 1 + masters
-	c.AgentRange = addr(base, agentStart) + "-" + addr(base, agentStart+agents+3)
+	c.AgentRange = addr(subnet, base, agentStart) + "-" + addr(subnet, base, agentStart+agents+3)
 	for i := 0; i < agents; i++ {
-		c.agentIPs = append(c.agentIPs, addr(base, agentStart+i))
+		c.agentIPs = append(c.agentIPs, addr(subnet, base, agentStart+i))
 	}
 	publicStart := agentStart + agents + 4
-	c.PublicRange = addr(base, publicStart) + "-" + addr(base, publicStart+public+2)
+	c.PublicRange = addr(subnet, base, publicStart) + "-" + addr(subnet, base, publicStart+public+2)
 	for i := 0; i < public; i++ {
-		c.publicIPs = append(c.publicIPs, addr(base, publicStart+i))
+		c.publicIPs = append(c.publicIPs, addr(subnet, base, publicStart+i))
 	}
 	c.Path = filepath.Join(c.Dir, "cluster.yaml")
 	c.write(t)
 	return c
 }
 
-func (c *cluster) write(t *testing.T) {
+func (c *cluster) write(t testing.TB) {
 	t.Helper()
 	url, thumb, user, pwFile := c.lab.VCenter()
 	var b bytes.Buffer
 	err := clusterYAML.Execute(&b, map[string]any{
 		"Name": c.Name, "URL": url, "User": user, "PasswordFile": pwFile, "Thumbprint": thumb,
-		"Gateway": c.lab.Gateway().String(), "Bootstrap": addr(c.Base, 0),
+		"Gateway": c.lab.Gateway().String(), "Bootstrap": addr(c.lab.Subnet(), c.Base, 0),
 		"Masters": c.Masters, "MasterRange": c.masterIPs[0] + "-" + c.masterIPs[len(c.masterIPs)-1],
 		"Agents": c.Agents, "AgentRange": c.AgentRange, "PublicAgents": c.PublicAgents, "PublicRange": c.PublicRange,
 		"KeyFile": c.lab.KeyFile(), "Installer": c.Installer, "Extra": c.Extra,
+		"IPDetect": c.IPDetect, "Registry": c.Registry, "SudoPassword": c.SudoPassword,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +218,7 @@ type result struct {
 }
 
 // run runs the CLI to completion with a bound.
-func run(t *testing.T, timeout time.Duration, args ...string) result {
+func run(t testing.TB, timeout time.Duration, args ...string) result {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -345,7 +356,7 @@ func (c *cluster) vmCount(t *testing.T) int {
 	return n
 }
 
-func ok(t *testing.T, r result, what string) {
+func ok(t testing.TB, r result, what string) {
 	t.Helper()
 	if r.Exit != 0 {
 		t.Fatalf("%s: exit %d\nstdout:\n%s\nstderr:\n%s", what, r.Exit, tail(r.Stdout, 60), tail(r.Stderr, 30))
@@ -358,4 +369,9 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+func (c *cluster) vcenterPasswordFile() string {
+	_, _, _, pw := c.lab.VCenter()
+	return pw
 }

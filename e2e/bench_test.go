@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/lab"
+)
+
+// The benchmark's own lab, apart from the tests' shared one (dve2e0,
+// 198.18.20.0/24), so a benchmark and the tests can run at the same time.
+var benchSubnet = netip.MustParsePrefix("198.18.21.0/24")
+
+// scalingRounds is how many times each size is installed, alternating
+// small and large so a burst of load elsewhere does not favour one size.
+const scalingRounds = 2
+
+// BenchmarkInstallScaling times a full `install --config` (wall clock of
+// the CLI process, from empty vCenter folder to healthy cluster) of
+// 1 bootstrap + 3 masters + 2 agents against 1 bootstrap + 3 masters +
+// 20 agents, each a fresh cluster on the lab. Agents install in parallel,
+// so the target is large/small <= 1.5 (reported, not asserted).
+func BenchmarkInstallScaling(b *testing.B) {
+	if os.Geteuid() != 0 {
+		b.Skip("the install benchmark needs root (the lab creates network namespaces, a bridge and mounts); make bench runs as root")
+	}
+	l := benchLab(b)
+	sizes := []struct {
+		name   string
+		agents int
+	}{{"s3x2", 2}, {"s3x20", 20}}
+
+	times := map[string][]time.Duration{}
+	block := 0
+	for round := 1; round <= scalingRounds; round++ {
+		for _, s := range sizes {
+			// Blocks of 40 addresses from .10: a 3+20 cluster uses 28.
+			c := newCluster(b, l, fmt.Sprintf("%s-r%d", s.name, round), 10+40*block, 3, s.agents, 0)
+			block++
+			took, phases := timeInstall(b, c)
+			times[s.name] = append(times[s.name], took)
+			b.Logf("%s: install %.1f s; phases: %s", c.Name, took.Seconds(), phases)
+			// Tear down before the next install so its hosts do not load
+			// the machine; not timed.
+			ok(b, run(b, 5*time.Minute, "destroy", "--config", c.Path, "--force"), "destroy "+c.Name)
+		}
+	}
+	small, large := median(times["s3x2"]), median(times["s3x20"])
+	b.ReportMetric(small.Seconds(), "s_3x2")
+	b.ReportMetric(large.Seconds(), "s_3x20")
+	b.ReportMetric(large.Seconds()/small.Seconds(), "ratio")
+}
+
+// benchLab starts the benchmark's lab and downs it when b ends.
+func benchLab(b *testing.B) *lab.Lab {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := lab.Up(ctx, lab.Options{
+		Dir:         filepath.Join(b.TempDir(), "lab"),
+		Bridge:      "dvbench0",
+		Subnet:      benchSubnet,
+		NetnsPrefix: "dvbench-",
+		Log:         os.Stderr,
+	})
+	if err != nil {
+		b.Fatalf("lab up: %v", err)
+	}
+	b.Cleanup(func() {
+		if err := l.Down(); err != nil {
+			b.Errorf("lab down: %v", err)
+		}
+	})
+	return l
+}
+
+// timeInstall runs `install --config` on c and returns the process's wall
+// clock time and the duration of each finished phase, in order.
+func timeInstall(b *testing.B, c *cluster) (time.Duration, string) {
+	b.Helper()
+	cpu := sampleCPU()
+	start := time.Now()
+	r := run(b, 20*time.Minute, "install", "--config", c.Path, "-o", "json")
+	took := time.Since(start)
+	samples := cpu()
+	ok(b, r, "install "+c.Name)
+	phases := ""
+	for _, e := range r.Events {
+		if e.Kind == installer.PhaseFinished {
+			phases += fmt.Sprintf("%s %.1fs (CPU %s); ", e.Phase, e.Elapsed.Seconds(), busyBetween(samples, e.Time.Add(-e.Elapsed), e.Time))
+		}
+	}
+	if os.Getenv("DVBENCH_KEEP") != "" {
+		_ = exec.Command("cp", "-r", filepath.Join(c.Dir, ".dcos-vsphere", c.Name, "logs"), "/tmp/dvbench-"+c.Name).Run()
+		_ = os.WriteFile("/tmp/dvbench-"+c.Name+".json", []byte(r.Stdout), 0o600)
+	}
+	phases += fmt.Sprintf("whole run CPU %s; ", busyBetween(samples, start, start.Add(took)))
+	return took, phases + agentSpread(r.Events)
+}
+
+// cpuSample is the machine's busy and total CPU time (all cores, in
+// clock ticks) at one instant.
+type cpuSample struct {
+	at          time.Time
+	busy, total uint64
+}
+
+// sampleCPU samples /proc/stat every 200 ms until the returned function is
+// called, which returns the samples. Busy time tells a slow install from a
+// CPU-starved one: the lab's hosts all share this machine's cores.
+func sampleCPU() func() []cpuSample {
+	var samples []cpuSample
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			busy, total := cpuTicks()
+			samples = append(samples, cpuSample{time.Now(), busy, total})
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() []cpuSample {
+		close(stop)
+		<-done
+		busy, total := cpuTicks()
+		return append(samples, cpuSample{time.Now(), busy, total})
+	}
+}
+
+// busyBetween is the share of the machine's CPU time that was busy from
+// the last sample before from to the first sample after to.
+func busyBetween(s []cpuSample, from, to time.Time) string {
+	i, j := 0, len(s)-1
+	for i+1 < len(s) && !s[i+1].at.After(from) {
+		i++
+	}
+	for j > 0 && !s[j-1].at.Before(to) {
+		j--
+	}
+	if j <= i || s[j].total <= s[i].total {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f%%", 100*float64(s[j].busy-s[i].busy)/float64(s[j].total-s[i].total))
+}
+
+// cpuTicks reads the machine's busy and total CPU time (all cores) from
+// /proc/stat, to tell a slow install from a CPU-starved one; zeros when
+// unreadable.
+func cpuTicks() (busy, total uint64) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	for i, f := range fields[1:] {
+		v, _ := strconv.ParseUint(f, 10, 64)
+		if i < 8 {
+			total += v
+			if i != 3 && i != 4 {
+				busy += v
+			}
+		}
+	}
+	return busy, total
+}
+
+// agentSpread says whether the agents' installs ran side by side: how far
+// apart they started and how long each took.
+func agentSpread(evs []installer.Event) string {
+	started := map[string]time.Time{}
+	var first, last time.Time
+	var each []time.Duration
+	for _, e := range evs {
+		switch {
+		case e.Kind == installer.NodeStep && e.Step == "install slave":
+			started[e.Node] = e.Time
+			if first.IsZero() || e.Time.Before(first) {
+				first = e.Time
+			}
+			if e.Time.After(last) {
+				last = e.Time
+			}
+		case e.Kind == installer.NodeDone && !started[e.Node].IsZero():
+			each = append(each, e.Time.Sub(started[e.Node]))
+			delete(started, e.Node)
+		}
+	}
+	if len(each) == 0 {
+		return "no agent install events"
+	}
+	slices.Sort(each)
+	return fmt.Sprintf("%d agent installs started within %.1fs, each took %.1f-%.1fs (median %.1fs)",
+		len(each), last.Sub(first).Seconds(), each[0].Seconds(), each[len(each)-1].Seconds(), median(each).Seconds())
+}
+
+// median of ds (the lower middle one for an even count, i.e. the min of two).
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
+}
