@@ -34,7 +34,8 @@ func checkClusterConfig(t *testing.T, l *Lab, n int) {
 		t.Errorf("network = %+v", c.Network)
 	}
 	if c.Nodes.Bootstrap.IP != labIP(n, 10) || c.Nodes.Masters.Count != 3 || c.Nodes.Masters.IPRange != labIP(n, 11)+"-"+labIP(n, 13) ||
-		c.Nodes.Agents.IPRange != labIP(n, 21)+"-"+labIP(n, 22) || c.Nodes.PublicAgents.IPRange != labIP(n, 31) {
+		c.Nodes.Agents.Count != 2 || c.Nodes.Agents.IPRange != labIP(n, 21)+"-"+labIP(n, 30) ||
+		c.Nodes.PublicAgents.Count != 1 || c.Nodes.PublicAgents.IPRange != labIP(n, 31)+"-"+labIP(n, 40) {
 		t.Errorf("nodes = %+v", c.Nodes)
 	}
 	if c.SSH.User != "centos" || c.SSH.KeyFile != l.KeyFile() || c.SSH.KnownHostsFile != l.KnownHostsFile() {

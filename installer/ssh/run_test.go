@@ -283,6 +283,12 @@ func TestKeepaliveDeclaresDeadConnection(t *testing.T) {
 	cfg.KeepaliveInterval = 100 * time.Millisecond
 	cfg.KeepaliveMaxMisses = 3
 	c := dialT(t, cfg)
+	// A command round trip first: sshd forks its post-auth session process
+	// only after the client already sees the login succeed, and under load
+	// that process might not exist yet when we look for it.
+	if _, err := c.Run(context.Background(), "true", RunOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	// Freeze sshd's session processes: keepalives go unanswered.
 	pids := descendants(s.cmd.Process.Pid)
 	if len(pids) == 0 {
