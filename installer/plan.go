@@ -3,28 +3,20 @@ package installer
 import (
 	"fmt"
 	"strings"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
-// Roles as the installer names them (config roles).
+// Roles as the installer names them: the config's role names.
 const (
-	RoleBootstrap   = "bootstrap"
-	RoleMaster      = "master"
-	RoleAgent       = "agent"
-	RolePublicAgent = "public-agent"
+	RoleBootstrap   = string(config.RoleBootstrap)
+	RoleMaster      = string(config.RoleMaster)
+	RoleAgent       = string(config.RoleAgent)
+	RolePublicAgent = string(config.RolePublicAgent)
 )
 
-// dcosRole maps a config role to dcos_install.sh's role argument.
-func dcosRole(role string) string {
-	switch role {
-	case RoleMaster:
-		return "master"
-	case RoleAgent:
-		return "slave"
-	case RolePublicAgent:
-		return "slave_public"
-	}
-	return ""
-}
+// dcosRole maps a role to dcos_install.sh's role argument.
+func dcosRole(role string) string { return config.Role(role).InstallRole() }
 
 // PlanNode is one node of the plan and what will happen to it.
 type PlanNode struct {

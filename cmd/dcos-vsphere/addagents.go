@@ -25,15 +25,7 @@ DC/OS part of the config changed since install, it refuses.`,
 			if private < 0 || public < 0 || private+public == 0 {
 				return usageError{fmt.Errorf("give --agents N and/or --public N (at least one agent)")}
 			}
-			c, err := f.loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			files, err := renderGenconf(c)
-			if err != nil {
-				return err
-			}
-			return runCluster(cmd, g, f, c, "add-agents", func(ctx context.Context, r *installer.Run) error {
+			return runWithGenconf(cmd, g, f, "add-agents", func(ctx context.Context, r *installer.Run, files installer.GenconfFiles) error {
 				return installer.AddAgents(ctx, r, files, private, public)
 			})
 		},

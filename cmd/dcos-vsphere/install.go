@@ -41,15 +41,7 @@ terminal, a guided setup writes the config first.`,
 				}
 				f.config = res.ConfigPath
 			}
-			c, err := f.loadConfig(cmd)
-			if err != nil {
-				return err
-			}
-			files, err := renderGenconf(c)
-			if err != nil {
-				return err
-			}
-			return runCluster(cmd, g, f, c, "install", func(ctx context.Context, r *installer.Run) error {
+			return runWithGenconf(cmd, g, f, "install", func(ctx context.Context, r *installer.Run, files installer.GenconfFiles) error {
 				return installer.Install(ctx, r, files)
 			})
 		},

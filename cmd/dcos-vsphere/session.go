@@ -60,3 +60,20 @@ func runCluster(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Clu
 	}
 	return err
 }
+
+// runWithGenconf loads the config, renders its DC/OS genconf files (the
+// DC/OS rules are checked before anything is touched) and runs work.
+func runWithGenconf(cmd *cobra.Command, g *globalOptions, f *runFlags, command string,
+	work func(ctx context.Context, r *installer.Run, files installer.GenconfFiles) error) error {
+	c, err := f.loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	files, err := renderGenconf(c)
+	if err != nil {
+		return err
+	}
+	return runCluster(cmd, g, f, c, command, func(ctx context.Context, r *installer.Run) error {
+		return work(ctx, r, files)
+	})
+}
