@@ -64,6 +64,12 @@ func forEachNode(ctx context.Context, nodes []VMSpec, limit int, f func(ctx cont
 				return
 			}
 			defer func() { <-sem }()
+			if stopping(ctx) {
+				mu.Lock()
+				errs = append(errs, &NodeError{n.Name, n.IP, fmt.Errorf("not started: %w", ErrStopped)})
+				mu.Unlock()
+				return
+			}
 			if err := f(ctx, n); err != nil {
 				mu.Lock()
 				errs = append(errs, &NodeError{n.Name, n.IP, err})

@@ -52,6 +52,9 @@ func Execute(ctx context.Context, r *Run, phases []Phase, dryRun bool) error {
 		if err := ctx.Err(); err != nil {
 			return cleanUp(r, ran, &PhaseError{p.Title(), fmt.Errorf("interrupted: %w", err)})
 		}
+		if stopping(ctx) {
+			return cleanUp(r, ran, &PhaseError{p.Title(), ErrStopped})
+		}
 		if s, ok := p.(ShouldRunner); ok {
 			if run, why := s.ShouldRun(r); !run {
 				r.Events.Emit(Event{Kind: PhaseSkipped, Phase: p.Title(), Message: why})
@@ -81,9 +84,6 @@ func Execute(ctx context.Context, r *Run, phases []Phase, dryRun bool) error {
 			return cleanUp(r, ran, &PhaseError{p.Title(), err})
 		}
 		r.Events.Emit(Event{Kind: PhaseFinished, Phase: p.Title(), Elapsed: time.Since(start)})
-	}
-	if dryRun {
-		return nil
 	}
 	return nil
 }

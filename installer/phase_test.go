@@ -98,3 +98,54 @@ func TestExecuteCancelledContextStopsBeforeNextPhase(t *testing.T) {
 		t.Fatalf("err=%v log=%v", err, log)
 	}
 }
+
+func TestExecuteSoftStopFinishesRunningPhaseAndStartsNoOther(t *testing.T) {
+	var log []string
+	stop := make(chan struct{})
+	ctx := WithSoftStop(context.Background(), stop)
+	first := &stopPhase{name: "a", log: &log, stop: stop}
+	err := Execute(ctx, &Run{Events: &recorder{}}, []Phase{first, &fakePhase{name: "b", log: &log}}, false)
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("err = %v, want ErrStopped", err)
+	}
+	if strings.Join(log, ",") != "run a,finished a" {
+		t.Fatalf("log = %v", log)
+	}
+}
+
+// stopPhase requests a soft stop while it runs, then finishes its work.
+type stopPhase struct {
+	name string
+	log  *[]string
+	stop chan struct{}
+}
+
+func (p *stopPhase) Title() string { return p.name }
+func (p *stopPhase) Run(ctx context.Context, _ *Run) error {
+	*p.log = append(*p.log, "run "+p.name)
+	close(p.stop)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	*p.log = append(*p.log, "finished "+p.name)
+	return nil
+}
+
+func TestForEachNodeSoftStopStartsNoNewNode(t *testing.T) {
+	stop := make(chan struct{})
+	ctx := WithSoftStop(context.Background(), stop)
+	var ran []string
+	nodes := []VMSpec{{Name: "a"}, {Name: "b"}, {Name: "c"}}
+	err := forEachNode(ctx, nodes, 1, func(_ context.Context, n VMSpec) error {
+		ran = append(ran, n.Name) // limit 1: never concurrent
+		close(stop)
+		return nil
+	})
+	if len(ran) != 1 {
+		t.Fatalf("ran %v after the stop, want only the first", ran)
+	}
+	var ne *NodesError
+	if !errors.As(err, &ne) || len(ne.Errs) != 2 || !errors.Is(err, ErrStopped) {
+		t.Fatalf("err = %v", err)
+	}
+}

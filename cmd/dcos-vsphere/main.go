@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
 )
 
 // Exit codes, documented in the README.
@@ -23,9 +25,20 @@ const (
 type exitCoder interface{ ExitCode() int }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
-	stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	soft := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// First signal: finish what runs, start nothing new, save state.
+		<-sigs
+		close(soft)
+		fmt.Fprintln(os.Stderr, "stopping: letting running steps finish (Ctrl-C again to abort them)")
+		<-sigs
+		cancel()
+	}()
+	err := newRootCmd().ExecuteContext(installer.WithSoftStop(ctx, soft))
+	cancel()
 	os.Exit(exitCodeOf(err))
 }
 
