@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +46,7 @@ func BenchmarkInstallScaling(b *testing.B) {
 			block++
 			took, phases := timeInstall(b, c)
 			times[s.name] = append(times[s.name], took)
-			b.Logf("%s: install %.1f s; phases: %s", c.Name, took.Seconds(), phases)
+			b.Logf("%s: install %.1f s; phases: %s; %s", c.Name, took.Seconds(), phases, agentHostCPU(b, c))
 			// Tear down before the next install so its hosts do not load
 			// the machine; not timed.
 			ok(b, run(b, 5*time.Minute, "destroy", "--config", c.Path, "--force"), "destroy "+c.Name)
@@ -100,114 +97,8 @@ func timeInstall(b *testing.B, c *cluster) (time.Duration, string) {
 			phases += fmt.Sprintf("%s %.1fs (CPU %s); ", e.Phase, e.Elapsed.Seconds(), busyBetween(samples, e.Time.Add(-e.Elapsed), e.Time))
 		}
 	}
-	if os.Getenv("DVBENCH_KEEP") != "" {
-		_ = exec.Command("cp", "-r", filepath.Join(c.Dir, ".dcos-vsphere", c.Name, "logs"), "/tmp/dvbench-"+c.Name).Run()
-		_ = os.WriteFile("/tmp/dvbench-"+c.Name+".json", []byte(r.Stdout), 0o600)
-	}
 	phases += fmt.Sprintf("whole run CPU %s; ", busyBetween(samples, start, start.Add(took)))
 	return took, phases + agentSpread(r.Events)
-}
-
-// cpuSample is the machine's busy and total CPU time (all cores, in
-// clock ticks) at one instant.
-type cpuSample struct {
-	at          time.Time
-	busy, total uint64
-}
-
-// sampleCPU samples /proc/stat every 200 ms until the returned function is
-// called, which returns the samples. Busy time tells a slow install from a
-// CPU-starved one: the lab's hosts all share this machine's cores.
-func sampleCPU() func() []cpuSample {
-	var samples []cpuSample
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			busy, total := cpuTicks()
-			samples = append(samples, cpuSample{time.Now(), busy, total})
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	}()
-	return func() []cpuSample {
-		close(stop)
-		<-done
-		busy, total := cpuTicks()
-		return append(samples, cpuSample{time.Now(), busy, total})
-	}
-}
-
-// busyBetween is the share of the machine's CPU time that was busy from
-// the last sample before from to the first sample after to.
-func busyBetween(s []cpuSample, from, to time.Time) string {
-	i, j := 0, len(s)-1
-	for i+1 < len(s) && !s[i+1].at.After(from) {
-		i++
-	}
-	for j > 0 && !s[j-1].at.Before(to) {
-		j--
-	}
-	if j <= i || s[j].total <= s[i].total {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f%%", 100*float64(s[j].busy-s[i].busy)/float64(s[j].total-s[i].total))
-}
-
-// cpuTicks reads the machine's busy and total CPU time (all cores) from
-// /proc/stat, to tell a slow install from a CPU-starved one; zeros when
-// unreadable.
-func cpuTicks() (busy, total uint64) {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
-	for i, f := range fields[1:] {
-		v, _ := strconv.ParseUint(f, 10, 64)
-		if i < 8 {
-			total += v
-			if i != 3 && i != 4 {
-				busy += v
-			}
-		}
-	}
-	return busy, total
-}
-
-// agentSpread says whether the agents' installs ran side by side: how far
-// apart they started and how long each took.
-func agentSpread(evs []installer.Event) string {
-	started := map[string]time.Time{}
-	var first, last time.Time
-	var each []time.Duration
-	for _, e := range evs {
-		switch {
-		case e.Kind == installer.NodeStep && e.Step == "install slave":
-			started[e.Node] = e.Time
-			if first.IsZero() || e.Time.Before(first) {
-				first = e.Time
-			}
-			if e.Time.After(last) {
-				last = e.Time
-			}
-		case e.Kind == installer.NodeDone && !started[e.Node].IsZero():
-			each = append(each, e.Time.Sub(started[e.Node]))
-			delete(started, e.Node)
-		}
-	}
-	if len(each) == 0 {
-		return "no agent install events"
-	}
-	slices.Sort(each)
-	return fmt.Sprintf("%d agent installs started within %.1fs, each took %.1f-%.1fs (median %.1fs)",
-		len(each), last.Sub(first).Seconds(), each[0].Seconds(), each[len(each)-1].Seconds(), median(each).Seconds())
 }
 
 // median of ds (the lower middle one for an even count, i.e. the min of two).

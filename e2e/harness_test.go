@@ -284,7 +284,7 @@ func runAndKill(t *testing.T, timeout time.Duration, at func(installer.Event) bo
 }
 
 // hostSh runs a shell command inside the lab host named name.
-func (c *cluster) hostSh(t *testing.T, name, script string) string {
+func (c *cluster) hostSh(t testing.TB, name, script string) string {
 	t.Helper()
 	h, ok := c.lab.Host(name)
 	if !ok {

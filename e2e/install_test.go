@@ -68,7 +68,7 @@ func TestInstallRerunAndAddAgents(t *testing.T) {
 			t.Errorf("re-run cloned %s", e.Node)
 		}
 	}
-	if !strings.Contains(r.Stdout, "0 to create") || !strings.Contains(r.Stdout, "every node runs DC/OS") {
+	if !strings.Contains(r.Stdout, "0 to create") || !strings.Contains(r.Stdout, "every node runs DC/OS") || !strings.Contains(r.Stdout, "Nothing to do") {
 		t.Errorf("re-run does not say there is nothing to do:\n%s", tail(r.Stdout, 40))
 	}
 

@@ -72,8 +72,12 @@ func AddAgents(ctx context.Context, r *Run, files GenconfFiles, private, public 
 	ctx, cancel := context.WithTimeout(ctx, r.Options.Timeout)
 	defer cancel()
 	defer r.Close()
-	configured := WantedNodes(r.Cluster)
-	phases := []Phase{
+	phases := addAgentsPhases(WantedNodes(r.Cluster), files, private, public)
+	return Execute(ctx, r, phases, r.Options.DryRun)
+}
+
+func addAgentsPhases(configured []VMSpec, files GenconfFiles, private, public int) []Phase {
+	return []Phase{
 		connectVCenter{},
 		&chooseNewAgents{configured: configured, private: private, public: public},
 		preflightVSphere{},
@@ -86,7 +90,23 @@ func AddAgents(ctx context.Context, r *Run, files GenconfFiles, private, public 
 		&postflightNew{},
 		summary{},
 	}
-	return Execute(ctx, r, phases, r.Options.DryRun)
+}
+
+// PhaseTitles lists the phases of a command ("install" or "add-agents"),
+// for progress views that show what is still to come.
+func PhaseTitles(command string) []string {
+	var phases []Phase
+	switch command {
+	case "install":
+		phases = installPhases(GenconfFiles{})
+	case "add-agents":
+		phases = addAgentsPhases(nil, GenconfFiles{}, 0, 0)
+	}
+	titles := make([]string, len(phases))
+	for i, p := range phases {
+		titles[i] = p.Title()
+	}
+	return titles
 }
 
 // chooseNewAgents names the new agents after the highest existing index

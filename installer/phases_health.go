@@ -115,7 +115,14 @@ func (summary) Title() string { return "Summary" }
 func (summary) Run(_ context.Context, r *Run) error {
 	masters := r.byRole(RoleMaster)
 	var b strings.Builder
-	fmt.Fprintf(&b, "DC/OS 1.9 cluster %q is up.\n", r.Cluster.Name)
+	r.mu.Lock()
+	changes := r.changes
+	r.mu.Unlock()
+	if changes == 0 {
+		fmt.Fprintf(&b, "Nothing to do: DC/OS 1.9 cluster %q already matches the config; nothing was changed.\n", r.Cluster.Name)
+	} else {
+		fmt.Fprintf(&b, "DC/OS 1.9 cluster %q is up.\n", r.Cluster.Name)
+	}
 	if len(masters) > 0 {
 		fmt.Fprintf(&b, "  UI:         http://%s/\n", masters[0].IP)
 	}

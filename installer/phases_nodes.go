@@ -198,6 +198,9 @@ func (p installRole) Run(ctx context.Context, r *Run) error {
 		r.setInstalled(n.Name)
 		r.State.MarkStep(n.Name, "installed")
 		msg := "installed"
+		if !hasLine(out, markerInstalled) {
+			r.changed()
+		}
 		switch {
 		case hasLine(out, markerInstalled):
 			msg = "already installed, left alone"

@@ -112,6 +112,7 @@ func (createVMs) Run(ctx context.Context, r *Run) error {
 	for _, v := range vms {
 		if v.Created {
 			created++
+			r.changed()
 		}
 	}
 	r.emit(Event{Kind: Info, Message: fmt.Sprintf("%d VM(s) ready (%d cloned) in %s", len(vms), created, time.Since(start).Round(time.Millisecond))})

@@ -61,6 +61,7 @@ type Run struct {
 	plan  Plan
 
 	mu        sync.Mutex
+	changes   int // VMs cloned + nodes installed by this run
 	vms       map[string]VMInfo
 	conns     map[string]Conn
 	installed map[string]bool
@@ -84,6 +85,12 @@ func (r *Run) isInstalled(name string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.installed[name]
+}
+
+func (r *Run) changed() {
+	r.mu.Lock()
+	r.changes++
+	r.mu.Unlock()
 }
 
 func (r *Run) setInstalled(name string) {

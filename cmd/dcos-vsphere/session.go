@@ -48,7 +48,22 @@ func runCluster(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Clu
 	if f.reportCmd {
 		err = run(cmd.Context(), &installer.PlainRenderer{W: cmd.ErrOrStderr(), Debug: g.debug})
 	} else if f.useTUI(cmd) {
-		err = tui.NewProgress("dcos-vsphere "+command+" "+c.Name).Run(cmd.Context(), run)
+		view := tui.NewProgress("dcos-vsphere " + command + " " + c.Name)
+		view.Expect(installer.PhaseTitles(command)...)
+		view.LogFile = logFile.Name()
+		// The view ends with the phase list; the summary (UI URL, nodes)
+		// is printed below it once the screen is released.
+		var summaryText string
+		err = view.Run(cmd.Context(), func(ctx context.Context, screen installer.Sink) error {
+			return run(ctx, installer.NewFanout(screen, installer.SinkFunc(func(e installer.Event) {
+				if e.Kind == installer.Info && e.Phase == "Summary" {
+					summaryText = e.Message
+				}
+			})))
+		})
+		if summaryText != "" {
+			fmt.Fprintln(cmd.OutOrStdout(), summaryText)
+		}
 	} else if f.output == "json" {
 		err = run(cmd.Context(), installer.NewJSONRenderer(cmd.OutOrStdout()))
 	} else {
