@@ -17,8 +17,8 @@ import (
 // backoff capped at sshBackoffMax (about three minutes in all), always
 // bounded by the run's context too.
 const (
-	sshAttempts   = 20
-	sshBackoffMax = 10 * time.Second
+	sshAttempts   = 90
+	sshBackoffMax = 2 * time.Second
 )
 
 // NewSSHDialer returns the Dialer backed by package installer/ssh, with
