@@ -13,19 +13,21 @@ import (
 	"golang.org/x/term"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/templates"
 )
 
 // ErrWizardCancelled is returned when the user cancels the wizard.
 var ErrWizardCancelled = errors.New("wizard cancelled")
 
-// Inventory field names passed to an InventoryFunc, in the order asked.
+// Inventory field names passed to an InventoryFunc, in the order asked:
+// the ones templates.Session.Names answers.
 const (
-	FieldDatacenter = "datacenter"
-	FieldCluster    = "cluster"
-	FieldDatastore  = "datastore"
-	FieldNetwork    = "network"
-	FieldFolder     = "folder"
-	FieldTemplate   = "template"
+	FieldDatacenter = templates.FieldDatacenter
+	FieldCluster    = templates.FieldCluster
+	FieldDatastore  = templates.FieldDatastore
+	FieldNetwork    = templates.FieldNetwork
+	FieldFolder     = templates.FieldFolder
+	FieldTemplate   = templates.FieldTemplate
 )
 
 // InventoryFunc lists what vCenter offers for field (one of the Field*

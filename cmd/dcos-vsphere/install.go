@@ -31,7 +31,9 @@ terminal, a guided setup writes the config first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.config == "" && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
-				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), tui.WizardDefaults{})
+				inv := &liveInventory{}
+				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), tui.WizardDefaults{Inventory: inv.lookup})
+				inv.close()
 				if err != nil {
 					return err
 				}
