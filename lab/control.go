@@ -28,7 +28,7 @@ var ErrNoLab = errors.New("no lab in this directory")
 // RunningPID returns the pid of the process running the lab in dir, or 0.
 func RunningPID(dir string) int {
 	st, err := loadState(dir)
-	if err != nil || st.Pid <= 0 || st.Pid == os.Getpid() {
+	if err != nil || st.Pid <= 0 || st.Pid == os.Getpid() || !ProcessAlive(st.Pid) {
 		return 0
 	}
 	// A recycled pid would have another start time.
@@ -36,6 +36,22 @@ func RunningPID(dir string) int {
 		return 0
 	}
 	return st.Pid
+}
+
+// ProcessAlive reports whether pid runs. A zombie (exited, waiting for
+// its parent to reap it) does not count: a detached lab's parent may be
+// an init that reaps late.
+func ProcessAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return false
+	}
+	return s[i+2] != 'Z' && s[i+2] != 'X'
 }
 
 // processStart is a process's start time in clock ticks since boot
@@ -87,11 +103,14 @@ func Stop(dir string, wait time.Duration) error {
 	if pid := RunningPID(dir); pid > 0 {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
 		deadline := time.Now().Add(wait)
-		for syscall.Kill(pid, 0) == nil && time.Now().Before(deadline) {
+		for ProcessAlive(pid) && time.Now().Before(deadline) {
 			time.Sleep(100 * time.Millisecond)
 		}
-		if syscall.Kill(pid, 0) == nil {
+		if ProcessAlive(pid) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
+			for i := 0; i < 50 && ProcessAlive(pid); i++ {
+				time.Sleep(100 * time.Millisecond)
+			}
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, stateFileName)); os.IsNotExist(err) {

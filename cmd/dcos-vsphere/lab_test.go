@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -103,7 +102,7 @@ func TestLabCommands(t *testing.T) {
 	if out, err := cli("lab", "down"); err != nil {
 		t.Fatalf("lab down: %v\n%s", err, out)
 	}
-	if err := syscall.Kill(pid, 0); err == nil {
+	if lab.ProcessAlive(pid) {
 		t.Errorf("lab process %d still running after lab down", pid)
 	}
 	if _, err := os.Stat("/sys/class/net/dvtlab8"); err == nil {
