@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/textdist"
 )
 
 // maxNodes bounds the work done on one document, so that aliases
@@ -243,7 +245,7 @@ func unknownField(key string, fields []fieldInfo) (string, string) {
 	best, bestDist := "", 3
 	for i, f := range fields {
 		names[i] = f.name
-		if dist := editDistance(strings.ToLower(key), strings.ToLower(f.name)); dist < bestDist {
+		if dist := textdist.Levenshtein(strings.ToLower(key), strings.ToLower(f.name)); dist < bestDist {
 			best, bestDist = f.name, dist
 		}
 	}
@@ -252,26 +254,6 @@ func unknownField(key string, fields []fieldInfo) (string, string) {
 	}
 	sort.Strings(names)
 	return fmt.Sprintf("unknown field %q; known fields: %s", key, strings.Join(names, ", ")), ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 func (d *decoder) decodeSecret(n *yaml.Node, s *Secret, path string) {

@@ -1,6 +1,10 @@
 package genconf
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/textdist"
+)
 
 // suggest returns the known config.yaml key closest to a mistyped one, or
 // "" when nothing is close: an exact match ignoring case and underscores
@@ -19,7 +23,7 @@ func suggest(key string) string {
 		}
 	}
 	for _, k := range candidates {
-		d := editDistance(strings.ToLower(key), k)
+		d := textdist.Levenshtein(strings.ToLower(key), k)
 		if norm(key) == norm(k) {
 			d = 0
 		}
@@ -35,25 +39,4 @@ func suggest(key string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

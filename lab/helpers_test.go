@@ -174,7 +174,7 @@ func sshRun(l *Lab, ip netip.Addr, cmd string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	c := exec.CommandContext(ctx, "ssh", "-i", l.KeyFile(), "-o", "UserKnownHostsFile="+l.KnownHostsFile(),
-		"-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3",
+		"-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
 		"-o", "LogLevel=ERROR", "centos@"+ip.String(), cmd)
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out

@@ -96,6 +96,13 @@ func (h *Host) StartSSHD() error {
 	if _, err := h.Exec(ctx, "pgrep -x sshd >/dev/null || /usr/sbin/sshd -f /etc/ssh/sshd_config -E /var/log/sshd.log"); err != nil {
 		return fmt.Errorf("start sshd of lab host %s: %w", h.Hostname, err)
 	}
+	// Return once sshd answers with its banner (bounded by cmdTimeout).
+	for !sshBanner(h.IP(), 2*time.Second) {
+		if ctx.Err() != nil {
+			return fmt.Errorf("start sshd of lab host %s: no SSH banner within %s", h.Hostname, cmdTimeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	return nil
 }
 
