@@ -25,6 +25,12 @@ type DryRunner interface {
 	DryRun(r *Run) []string
 }
 
+// ReadOnly marks a phase that changes nothing (it only looks), so a dry
+// run runs it for real to describe the phases after it.
+type ReadOnly interface {
+	ReadOnly()
+}
+
 // CleanUpper undoes what a phase half-did when a later phase fails or
 // the run is cancelled. It must only touch what this run created.
 type CleanUpper interface {
@@ -61,7 +67,8 @@ func Execute(ctx context.Context, r *Run, phases []Phase, dryRun bool) error {
 				continue
 			}
 		}
-		if dryRun {
+		_, readOnly := p.(ReadOnly)
+		if dryRun && !readOnly {
 			if d, ok := p.(DryRunner); ok {
 				for _, line := range d.DryRun(r) {
 					r.Events.Emit(Event{Kind: Info, Phase: p.Title(), Message: line})
@@ -76,8 +83,11 @@ func Execute(ctx context.Context, r *Run, phases []Phase, dryRun bool) error {
 		ran = append(ran, p)
 		err := p.Run(ctx, r)
 		// Save after every phase: a kill -9 later loses at most one phase.
-		if serr := r.SaveState(); serr != nil && err == nil {
-			err = serr
+		// A dry run writes nothing.
+		if !dryRun {
+			if serr := r.SaveState(); serr != nil && err == nil {
+				err = serr
+			}
 		}
 		if err != nil {
 			r.Events.Emit(Event{Kind: PhaseFailed, Phase: p.Title(), Message: err.Error(), Elapsed: time.Since(start)})

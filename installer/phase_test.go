@@ -149,3 +149,18 @@ func TestForEachNodeSoftStopStartsNoNewNode(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+type lookPhase struct{ fakePhase }
+
+func (lookPhase) ReadOnly() {}
+
+func TestExecuteDryRunRunsReadOnlyPhasesOnly(t *testing.T) {
+	var log []string
+	phases := []Phase{&lookPhase{fakePhase{name: "look", log: &log}}, &fakePhase{name: "change", log: &log}}
+	if err := Execute(context.Background(), &Run{Events: &recorder{}}, phases, true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(log, ",") != "run look" {
+		t.Fatalf("dry run ran %v, want only the read-only phase", log)
+	}
+}

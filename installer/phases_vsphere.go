@@ -11,6 +11,9 @@ type connectVCenter struct{}
 
 func (connectVCenter) Title() string { return "Connect to vCenter" }
 
+// ReadOnly: connecting and listing VMs changes nothing.
+func (connectVCenter) ReadOnly() {}
+
 func (connectVCenter) Run(ctx context.Context, r *Run) error {
 	c, err := r.ConnectCloud(ctx)
 	if err != nil {

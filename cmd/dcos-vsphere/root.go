@@ -13,7 +13,7 @@ func newRootCmd() *cobra.Command {
 	g := &globalOptions{}
 	root := &cobra.Command{
 		Use:           "dcos-vsphere",
-		Short:         "Install DC/OS 1.9 on VMware vSphere and tie it to an ACS cluster",
+		Short:         "Install DC/OS 1.9 on VMware vSphere, safely re-runnable",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
