@@ -54,8 +54,22 @@ func runCluster(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Clu
 		// The view ends with the phase list; the summary (UI URL, nodes)
 		// is printed below it once the screen is released.
 		var summaryText string
-		err = view.Run(cmd.Context(), func(ctx context.Context, screen installer.Sink) error {
-			return run(ctx, installer.NewFanout(screen, installer.SinkFunc(func(e installer.Event) {
+		err = view.Run(cmd.Context(), func(viewCtx context.Context, screen installer.Sink) error {
+			// The view's first ctrl+c cancels viewCtx: make that the
+			// graceful stop (running steps finish, state saved). Its
+			// second ctrl+c quits the program at once.
+			soft := make(chan struct{})
+			finished := make(chan struct{})
+			defer close(finished)
+			go func() {
+				select {
+				case <-viewCtx.Done():
+					close(soft)
+				case <-finished:
+				}
+			}()
+			workCtx := installer.WithSoftStop(cmd.Context(), soft)
+			return run(workCtx, installer.NewFanout(screen, installer.SinkFunc(func(e installer.Event) {
 				if e.Kind == installer.Info && e.Phase == "Summary" {
 					summaryText = e.Message
 				}
