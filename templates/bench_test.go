@@ -141,6 +141,14 @@ func runFloor(b *testing.B, sim *vcsimtest.Sim, specs []templates.VMSpec) {
 		b.Fatal(err)
 	}
 	b.StartTimer()
+	eachBounded(b, specs, func(spec templates.VMSpec) error {
+		return floorOne(ctx, c, tmpl, folder, pool.Reference(), ds.Reference(), spec)
+	})
+}
+
+// eachBounded runs one per spec with benchConcurrency in flight, the same
+// parallelism for every contestant, and fails b on the first error.
+func eachBounded(b *testing.B, specs []templates.VMSpec, one func(templates.VMSpec) error) {
 	var wg sync.WaitGroup
 	errs := make(chan error, len(specs))
 	slots := make(chan struct{}, benchConcurrency)
@@ -150,7 +158,7 @@ func runFloor(b *testing.B, sim *vcsimtest.Sim, specs []templates.VMSpec) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-slots }()
-			errs <- floorOne(ctx, c, tmpl, folder, pool.Reference(), ds.Reference(), spec)
+			errs <- one(spec)
 		}()
 	}
 	wg.Wait()
@@ -210,23 +218,7 @@ func runGovc(b *testing.B, sim *vcsimtest.Sim, specs []templates.VMSpec, bin str
 		b.Fatal(err)
 	}
 	b.StartTimer()
-	var wg sync.WaitGroup
-	errs := make(chan error, len(specs))
-	slots := make(chan struct{}, benchConcurrency)
-	for _, spec := range specs {
-		wg.Add(1)
-		slots <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-slots }()
-			errs <- govcClone(ctx, bin, env, folder, spec.Name, spec.IP)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	eachBounded(b, specs, func(spec templates.VMSpec) error {
+		return govcClone(ctx, bin, env, folder, spec.Name, spec.IP)
+	})
 }
