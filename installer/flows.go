@@ -172,11 +172,13 @@ func NewAgents(c *config.Cluster, configured []VMSpec, existing []VMInfo, privat
 			continue
 		}
 		if g.group.IPRange == "" {
-			return nil, fmt.Errorf("%s.ipRange is not set: add-agents takes addresses from it (or list the new hosts under %s.hosts and run install)", g.path, g.path)
+			return nil, c.Locate([]config.FieldError{{Path: g.path,
+				Message: fmt.Sprintf("no ipRange: add-agents takes the new agents' addresses from %s.ipRange (or list the new hosts under %s.hosts and run install)", g.path, g.path)}})
 		}
 		ips, err := freeAddrs(g.group.IPRange, c, used, g.count)
 		if err != nil {
-			return nil, fmt.Errorf("%s.ipRange: %w", g.path, err)
+			// A config problem (exit 2): the range is too small for the request.
+			return nil, c.Locate([]config.FieldError{{Path: g.path + ".ipRange", Message: err.Error()}})
 		}
 		size := config.DefaultSize(config.Role(g.role))
 		if g.group.CPUs > 0 {

@@ -38,11 +38,15 @@ func TestNewAgentsContinuesNamesAndSkipsUsedAddresses(t *testing.T) {
 	if got[0].CPUs == 0 || got[0].MemoryMB == 0 {
 		t.Fatalf("new agent has no size: %+v", got[0])
 	}
-	if _, err := NewAgents(c, configured, existing, 3, 0); err == nil || !strings.Contains(err.Error(), "2 free address(es), 3 needed") {
+	// Both are config problems: exit 2, naming the field.
+	type exitCoder interface{ ExitCode() int }
+	_, err = NewAgents(c, configured, existing, 3, 0)
+	if ec, ok := err.(exitCoder); !ok || ec.ExitCode() != 2 || !strings.Contains(err.Error(), "nodes.agents.ipRange: ") || !strings.Contains(err.Error(), "2 free address(es), 3 needed") {
 		t.Fatalf("exhausted range: err = %v", err)
 	}
 	c.Nodes.Agents.IPRange = ""
-	if _, err := NewAgents(c, configured, nil, 1, 0); err == nil || !strings.Contains(err.Error(), "nodes.agents.ipRange is not set") {
+	_, err = NewAgents(c, configured, nil, 1, 0)
+	if ec, ok := err.(exitCoder); !ok || ec.ExitCode() != 2 || !strings.Contains(err.Error(), "nodes.agents: no ipRange") {
 		t.Fatalf("no range: err = %v", err)
 	}
 }
