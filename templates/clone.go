@@ -348,7 +348,7 @@ func (r *cloneRun) powerOnAndWait(ctx context.Context, spec VMSpec, vm *object.V
 		return res, describe("power on "+spec.Name, err)
 	}
 	r.emit(spec.Name, start, StepWaitingIP, nil)
-	ip, err := r.s.waitIP(ctx, vm, r.plan.IPTimeout)
+	ip, err := r.s.waitIP(ctx, vm, spec.IP, r.plan.IPTimeout)
 	if err != nil {
 		return res, fmt.Errorf("wait for the customized IP of %s: %w", spec.Name, err)
 	}

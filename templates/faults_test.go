@@ -320,3 +320,57 @@ func TestVcsimtestCloneIPsOverrideIsCaughtAsWrongIP(t *testing.T) {
 		t.Fatalf("VM with the wrong IP left behind: %v", after)
 	}
 }
+
+// A guest that reports its customization failed stops the wait at once
+// (the IP timeout here is far beyond the test's deadline), with vCenter's
+// reason, and the VM is removed like any other failed clone.
+func TestCustomizationFailureStopsTheWaitAtOnce(t *testing.T) {
+	sim := withTemplate(t, vcsimtest.Options{})
+	sim.HoldCustomization("master-1")
+	sim.OnPowerOn(t, "master-1", func() {
+		sim.SetGuest(t, "master-1", vcsimtest.Guest{IP: "127.0.0.77",
+			CustomizationStatus: types.GuestInfoCustomizationStatusTOOLSDEPLOYPKG_FAILED,
+			CustomizationError:  "Customization of the guest operating system is not supported"})
+	})
+	s := connect(t, sim, nil)
+	specs := clusterSpecs()[1:2] // master-1, planned 198.18.0.11
+	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := sim.VMNames(t)
+	p := plan(specs, nil)
+	p.IPTimeout = time.Hour
+	_, err = s.EnsureVMs(testCtx(t), inv, p)
+	if !errors.Is(err, templates.ErrCustomizationFailed) || !strings.Contains(err.Error(), "master-1") ||
+		!strings.Contains(err.Error(), "Customization of the guest operating system is not supported") {
+		t.Fatalf("want the customization failure of master-1, got %v", err)
+	}
+	if after := sim.VMNames(t); !slices.Equal(before, after) {
+		t.Fatalf("VM whose customization failed left behind: %v", after)
+	}
+}
+
+// A clone that first reports another address (the template's, or DHCP's
+// before the static one is applied) is waited for until it has the planned one.
+func TestWaitsPastAnEarlierAddressForThePlannedOne(t *testing.T) {
+	sim := withTemplate(t, vcsimtest.Options{})
+	sim.HoldCustomization("master-1")
+	sim.OnPowerOn(t, "master-1", func() {
+		sim.SetGuest(t, "master-1", vcsimtest.Guest{IP: "127.0.0.77", CustomizationStatus: types.GuestInfoCustomizationStatusTOOLSDEPLOYPKG_RUNNING})
+		sim.SetGuest(t, "master-1", vcsimtest.Guest{IP: "198.18.0.11", CustomizationStatus: types.GuestInfoCustomizationStatusTOOLSDEPLOYPKG_SUCCEEDED})
+	})
+	s := connect(t, sim, nil)
+	specs := clusterSpecs()[1:2]
+	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].IP != "198.18.0.11" {
+		t.Fatalf("got %+v", res)
+	}
+}

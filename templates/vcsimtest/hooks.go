@@ -1,6 +1,9 @@
 package vcsimtest
 
 import (
+	"context"
+	"testing"
+
 	"sync"
 
 	"github.com/vmware/govmomi/simulator"
@@ -56,4 +59,92 @@ func (c *CloneIPs) get(vm string) (string, bool) {
 	defer c.mu.Unlock()
 	ip, ok := c.ips[vm]
 	return ip, ok
+}
+
+// HoldCustomization makes clones with these names boot without applying
+// the guest customization the client sent (vcsim applies it during
+// power-on), so a test can play the guest with SetGuest: report a DHCP
+// address first, fail the customization, and so on.
+func (s *Sim) HoldCustomization(names ...string) {
+	held := map[string]bool{}
+	for _, n := range names {
+		held[n] = true
+	}
+	prev := s.Model.Map().Handler
+	s.Model.Map().Handler = func(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+		if req, ok := m.Body.(*types.CloneVM_Task); ok && held[req.Name] {
+			req.Spec.Customization = nil
+		}
+		if prev != nil {
+			return prev(ctx, m)
+		}
+		return nil, nil
+	}
+}
+
+// Guest is what VMware Tools in a guest reports; empty fields are left as
+// they are.
+type Guest struct {
+	IP                  string
+	CustomizationStatus types.GuestInfoCustomizationStatus
+	CustomizationError  string
+}
+
+// SetGuest makes the VM named vm report g, through the simulator's
+// property updates (so waiting clients see it as they would from vCenter).
+func (s *Sim) SetGuest(tb testing.TB, vm string, g Guest) {
+	tb.Helper()
+	reg := s.Model.Map()
+	var obj mo.Reference
+	for _, e := range reg.All("VirtualMachine") {
+		if e.Entity().Name == vm {
+			obj = e
+		}
+	}
+	if obj == nil {
+		tb.Errorf("vcsim has no VM %s", vm) // not Fatal: callers run in goroutines
+		return
+	}
+	var changes []types.PropertyChange
+	if g.IP != "" {
+		changes = append(changes, types.PropertyChange{Name: "guest.ipAddress", Val: g.IP})
+	}
+	if g.CustomizationStatus != "" {
+		changes = append(changes, types.PropertyChange{Name: "guest.customizationInfo",
+			Val: &types.GuestInfoCustomizationInfo{CustomizationStatus: string(g.CustomizationStatus), ErrorMsg: g.CustomizationError}})
+	}
+	ctx := &simulator.Context{Context: context.Background(), Map: reg}
+	reg.AtomicUpdate(ctx, obj, changes)
+}
+
+// OnPowerOn calls f, in its own goroutine, each time a VM named vm is
+// powered on.
+func (s *Sim) OnPowerOn(tb testing.TB, vm string, f func()) {
+	h := &powerOnHandler{ref: types.ManagedObjectReference{Type: "VcsimtestPowerOn", Value: vm + "-" + tb.Name()}, vm: vm, f: f}
+	s.Model.Map().AddHandler(h)
+	tb.Cleanup(func() { s.Model.Map().RemoveHandler(h) })
+}
+
+type powerOnHandler struct {
+	ref types.ManagedObjectReference
+	vm  string
+	f   func()
+}
+
+func (h *powerOnHandler) Reference() types.ManagedObjectReference                       { return h.ref }
+func (h *powerOnHandler) PutObject(*simulator.Context, mo.Reference)                    {}
+func (h *powerOnHandler) RemoveObject(*simulator.Context, types.ManagedObjectReference) {}
+
+// UpdateObject runs inside the simulator with the VM locked: it only
+// starts f, which may then call back into the simulator.
+func (h *powerOnHandler) UpdateObject(_ *simulator.Context, obj mo.Reference, changes []types.PropertyChange) {
+	vm, ok := obj.(*mo.VirtualMachine)
+	if !ok || vm.Name != h.vm {
+		return
+	}
+	for _, c := range changes {
+		if c.Name == "runtime.powerState" && c.Val == types.VirtualMachinePowerStatePoweredOn {
+			go h.f()
+		}
+	}
 }
