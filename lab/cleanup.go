@@ -73,7 +73,7 @@ func Cleanup(o Options) error {
 			errs = append(errs, err)
 		}
 	}
-	for _, p := range []string{o.hostsDir(), filepath.Join(o.Dir, passwordFileName), filepath.Join(o.Dir, stateFileName)} {
+	for _, p := range []string{o.hostsDir(), o.baseDir(), filepath.Join(o.Dir, passwordFileName), filepath.Join(o.Dir, stateFileName)} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)
 		}

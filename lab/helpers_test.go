@@ -61,10 +61,16 @@ func (l testLog) Write(p []byte) (int, error) {
 // startLab brings a lab up for the test and takes it down at the end.
 func startLab(t *testing.T, n int) *Lab {
 	t.Helper()
+	return startLabWith(t, testOptions(t, n))
+}
+
+// startLabWith starts a lab with o and downs it when t ends.
+func startLabWith(t *testing.T, o Options) *Lab {
+	t.Helper()
 	requireLab(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	l, err := Up(ctx, testOptions(t, n))
+	l, err := Up(ctx, o)
 	if err != nil {
 		t.Fatalf("lab up: %v", err)
 	}

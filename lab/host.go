@@ -157,13 +157,13 @@ type hostSpec struct {
 const keeperReadyTimeout = 30 * time.Second
 
 // startHost brings up the host of a powered-on VM.
-func startHost(ctx context.Context, o Options, spec hostSpec, pubKey []byte) (*Host, error) {
+func startHost(ctx context.Context, o Options, base baseDisk, spec hostSpec, pubKey []byte) (*Host, error) {
 	h := &Host{VM: spec.vm, VMName: spec.vmName, Hostname: spec.hostname, Addr: spec.ip.String(),
 		Netns: o.netnsName(spec.ip), Veth: o.vethName(spec.ip), Dir: filepath.Join(o.hostsDir(), spec.vm)}
 	disk := hostDisk{dir: h.Dir}
 	if _, err := os.Stat(disk.readyMarker()); err != nil {
 		_ = os.RemoveAll(h.Dir)
-		if err := disk.build(spec.hostname, spec.ip, o.gateway(), pubKey); err != nil {
+		if err := disk.build(base, spec.hostname, spec.ip, o.gateway(), pubKey); err != nil {
 			return nil, err
 		}
 	} else if err := disk.setIdentity(spec.hostname, spec.ip, o.gateway()); err != nil {
@@ -173,7 +173,7 @@ func startHost(ctx context.Context, o Options, spec hostSpec, pubKey []byte) (*H
 		_ = deleteHostNetwork(context.Background(), h.Netns, h.Veth)
 		return nil, err
 	}
-	pid, err := launchKeeper(ctx, o, h, disk)
+	pid, err := launchKeeper(ctx, o, base, h, disk)
 	if err != nil {
 		stopHost(h)
 		return nil, fmt.Errorf("boot lab host %s (%s): %w", spec.hostname, spec.ip, err)
@@ -187,7 +187,7 @@ func startHost(ctx context.Context, o Options, spec hostSpec, pubKey []byte) (*H
 }
 
 // launchKeeper starts the host's first process and waits for "ready PID".
-func launchKeeper(ctx context.Context, o Options, h *Host, disk hostDisk) (int, error) {
+func launchKeeper(ctx context.Context, o Options, base baseDisk, h *Host, disk hostDisk) (int, error) {
 	logf, err := os.OpenFile(filepath.Join(h.Dir, "keeper.log"), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
 		return 0, err
@@ -206,7 +206,7 @@ func launchKeeper(ctx context.Context, o Options, h *Host, disk hostDisk) (int, 
 	// mounts hide the lab directory.
 	args := append([]string{"--net=/run/netns/" + h.Netns, "--",
 		"unshare", "--mount", "--uts", "--pid", "--fork", "--propagation", "private", "--",
-		"/bin/bash", script, h.Hostname}, disk.mounts(o.Dir)...)
+		"/bin/bash", script, h.Hostname}, disk.mounts(o.Dir, base)...)
 	cmd := exec.Command("nsenter", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{w}

@@ -24,19 +24,30 @@ type hostDisk struct{ dir string }
 
 func (d hostDisk) root(p string) string { return filepath.Join(d.dir, "root", p) }
 
-// mounts returns what the keeper mounts, in order: pairs of (kind, src,
-// dst) flattened into keeper arguments. The mount that hides Dir itself
+// work is overlayfs's work directory for one layer of the disk.
+func (d hostDisk) work(layer string) string { return filepath.Join(d.dir, "overlay-work", layer) }
+
+// mounts returns what the keeper mounts, in order, flattened into keeper
+// arguments: "bind SRC DST", "file SRC DST", "tmpfs DST" or "overlay LOWER
+// UPPER WORK DST". /etc and /usr/local are the base's layers under the
+// host's own when the base uses overlayfs. The mount that hides Dir itself
 // (e.g. /tmp for a lab in /tmp) goes last so every source is still
 // reachable when it is mounted.
-func (d hostDisk) mounts(labDir string) []string {
+func (d hostDisk) mounts(labDir string, base baseDisk) []string {
 	type m struct{ kind, src, dst string }
+	layer := func(name, dst string) m {
+		if base.overlay {
+			return m{"overlay", name, dst}
+		}
+		return m{"bind", d.root(name), dst}
+	}
 	list := []m{
-		{"bind", d.root("etc"), "/etc"},
+		layer("etc", "/etc"),
 		{"bind", d.root("opt"), "/opt"},
 		{"bind", d.root("var"), "/var"},
 		{"bind", d.root("home"), "/home"},
 		{"bind", d.root("roothome"), "/root"},
-		{"bind", d.root("usrlocal"), "/usr/local"},
+		layer("usrlocal", "/usr/local"),
 		{"bind", d.root("tmp"), "/tmp"},
 		{"tmpfs", "", "/run"},
 	}
@@ -55,24 +66,37 @@ func (d hostDisk) mounts(labDir string) []string {
 	}
 	var args []string
 	for _, x := range append(first, last...) {
-		if x.kind == "tmpfs" {
+		switch x.kind {
+		case "tmpfs":
 			args = append(args, x.kind, x.dst)
-		} else {
+		case "overlay":
+			args = append(args, x.kind, base.path(x.src), d.root(x.src), d.work(x.src), x.dst)
+		default:
 			args = append(args, x.kind, x.src, x.dst)
 		}
 	}
 	return args
 }
 
-// build creates a fresh CentOS 7.3 disk for a host: a copy of the
-// machine's /etc made to look like CentOS, empty /opt, /var, /tmp, a home
-// for centos with the lab key, and /usr/local with the personality.
-func (d hostDisk) build(hostname string, ip, gw netip.Addr, pubKey []byte) error {
+// build creates a fresh CentOS 7.3 disk for a host from the lab's base:
+// /etc and /usr/local as the base's (an empty overlayfs upper layer, or a
+// copy), empty /opt, /var, /tmp, a home for centos with the lab key, and
+// the host's own machine-id, SSH host key, name and address.
+func (d hostDisk) build(base baseDisk, hostname string, ip, gw netip.Addr, pubKey []byte) error {
 	if err := os.MkdirAll(d.root(""), 0o755); err != nil {
 		return err
 	}
-	if err := copyTree("/etc", d.root("etc")); err != nil {
-		return fmt.Errorf("copy /etc for host %s: %w", hostname, err)
+	for _, layer := range []string{"etc", "usrlocal"} {
+		if base.overlay {
+			if err := os.MkdirAll(d.work(layer), 0o700); err != nil {
+				return err
+			}
+			if err := os.MkdirAll(d.root(layer), 0o755); err != nil {
+				return err
+			}
+		} else if err := copyTree(base.path(layer), d.root(layer)); err != nil {
+			return fmt.Errorf("copy the lab's base %s for host %s: %w", layer, hostname, err)
+		}
 	}
 	for _, p := range []string{"opt", "var/log/units", "var/lib/rpm", "var/spool", "var/cache", "var/empty",
 		"var/mail", "roothome", "usrlocal", "home"} {
@@ -101,17 +125,13 @@ func (d hostDisk) build(hostname string, ip, gw netip.Addr, pubKey []byte) error
 	if err := os.WriteFile(d.root("var/lib/rpm/standin-installed"), []byte(db.String()), 0o644); err != nil {
 		return err
 	}
-	if err := installPersonality(d.root("usrlocal")); err != nil {
-		return fmt.Errorf("install CentOS personality for host %s: %w", hostname, err)
-	}
-	uid, gid, err := d.centosEtc(hostname)
-	if err != nil {
-		return fmt.Errorf("make /etc of host %s look like CentOS 7.3: %w", hostname, err)
+	if err := d.hostEtc(hostname); err != nil {
+		return fmt.Errorf("give host %s its machine-id and SSH host key: %w", hostname, err)
 	}
 	if err := d.setIdentity(hostname, ip, gw); err != nil {
 		return err
 	}
-	if err := d.makeHome(uid, gid, pubKey); err != nil {
+	if err := d.makeHome(base.uid, base.gid, pubKey); err != nil {
 		return err
 	}
 	return os.WriteFile(d.readyMarker(), nil, 0o600)
@@ -197,12 +217,12 @@ for i in /etc/profile.d/*.sh; do [ -r "$i" ] && . "$i"; done
 unset i
 `
 
-// centosEtc rewrites the copied /etc: release files, accounts (centos with
-// passwordless sudo, wheel, no nogroup), sudoers, sshd with its own host
-// key, PATH, SELinux config and an empty /etc/systemd/system with
-// CentOS's enabled services. It returns centos's uid and gid.
-func (d hostDisk) centosEtc(hostname string) (int, int, error) {
-	etc := d.root("etc")
+// centosEtc rewrites a copy of the machine's /etc for every host: release
+// files, accounts (centos with passwordless sudo, wheel, no nogroup),
+// sudoers, sshd (no host key: each host gets its own), PATH, SELinux
+// config and an empty /etc/systemd/system with CentOS's enabled services.
+// It returns centos's uid and gid.
+func centosEtc(etc string) (int, int, error) {
 	// Files the lab replaces or that a fresh CentOS host does not have.
 	for _, p := range []string{"os-release", "redhat-release", "centos-release", "system-release",
 		"sudoers", "sudoers.d", "ssh/sshd_config", "ssh/sshd_config.d", "systemd/system", "mesosphere",
@@ -224,8 +244,6 @@ func (d hostDisk) centosEtc(hostname string) (int, int, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	machineID := make([]byte, 16)
-	_, _ = rand.Read(machineID)
 	files := []struct {
 		path, content string
 		mode          os.FileMode
@@ -237,7 +255,6 @@ func (d hostDisk) centosEtc(hostname string) (int, int, error) {
 		{"ssh/sshd_config", sshdConfig, 0o600},
 		{"profile", profile, 0o644},
 		{"environment", "PATH=" + hostPath + "\n", 0o644},
-		{"machine-id", hex.EncodeToString(machineID) + "\n", 0o444},
 		{"selinux/config", "SELINUX=enforcing\nSELINUXTYPE=targeted\n", 0o644},
 		{"yum.repos.d/CentOS-Base.repo", "[base]\nname=CentOS-7 - Base\nmirrorlist=http://mirrorlist.centos.org/?release=7&arch=x86_64&repo=os\ngpgcheck=1\n", 0o644},
 		{"modules-load.d/.keep", "", 0o644},
@@ -266,10 +283,22 @@ func (d hostDisk) centosEtc(hostname string) (int, int, error) {
 			return 0, 0, err
 		}
 	}
-	if err := writeHostKey(filepath.Join(etc, "ssh"), hostname); err != nil {
-		return 0, 0, err
-	}
 	return uid, gid, nil
+}
+
+// hostEtc writes the /etc files only this host has: machine-id and the
+// SSH host key.
+func (d hostDisk) hostEtc(hostname string) error {
+	etc := d.root("etc")
+	if err := os.MkdirAll(filepath.Join(etc, "ssh"), 0o755); err != nil {
+		return err
+	}
+	machineID := make([]byte, 16)
+	_, _ = rand.Read(machineID)
+	if err := os.WriteFile(filepath.Join(etc, "machine-id"), []byte(hex.EncodeToString(machineID)+"\n"), 0o444); err != nil {
+		return err
+	}
+	return writeHostKey(filepath.Join(etc, "ssh"), hostname)
 }
 
 // writeHostKey gives the host its own ed25519 SSH host key.

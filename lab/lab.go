@@ -26,6 +26,7 @@ type Lab struct {
 	vc      *vcenter
 	client  *govmomi.Client
 	pubKey  []byte
+	base    baseDisk
 	pwFile  string
 	serve   *installerServer
 	ctx     context.Context
@@ -74,6 +75,9 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 	}()
 	if err := os.MkdirAll(o.hostsDir(), 0o700); err != nil {
 		return nil, err
+	}
+	if l.base, err = buildBase(o.baseDir(), o.CopyDisks); err != nil {
+		return nil, fmt.Errorf("lab up: build the hosts' base disk: %w", err)
 	}
 	if l.pubKey, err = ensureKey(filepath.Join(o.Dir, keyFileName)); err != nil {
 		return nil, fmt.Errorf("lab up: SSH key: %w", err)

@@ -36,6 +36,10 @@ type Options struct {
 	// WriteInstaller writes the DC/OS 1.9 stand-in dcos_generate_config.sh
 	// (default dcos19.WriteInstaller).
 	WriteInstaller func(path string) error
+	// CopyDisks gives every host a full copy of the base /etc and
+	// /usr/local instead of overlayfs layers over them (what the lab falls
+	// back to where overlayfs does not work).
+	CopyDisks bool
 	// Log receives one line per lab event (host up/down, errors); nil
 	// discards.
 	Log io.Writer
@@ -117,6 +121,9 @@ func (o Options) netnsName(ip netip.Addr) string {
 }
 
 func (o Options) hostsDir() string { return filepath.Join(o.Dir, "hosts") }
+
+// baseDir holds the base every host disk starts from (see baseDisk).
+func (o Options) baseDir() string { return filepath.Join(o.Dir, "base") }
 
 // Files the lab writes into Dir.
 const (

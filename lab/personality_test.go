@@ -10,10 +10,20 @@ import (
 	"time"
 )
 
-// Two hosts have separate private filesystems.
+// Two hosts have separate private filesystems, with overlayfs layers over
+// the lab's base (where overlayfs works) and with copies of it.
 func TestHostsHaveSeparateFilesystems(t *testing.T) {
-	t.Parallel()
-	l := startLab(t, 2)
+	t.Run("layers", func(t *testing.T) { t.Parallel(); testSeparateFilesystems(t, 2, false) })
+	t.Run("copies", func(t *testing.T) { t.Parallel(); testSeparateFilesystems(t, 11, true) })
+}
+
+func testSeparateFilesystems(t *testing.T, labIndex int, copyDisks bool) {
+	o := testOptions(t, labIndex)
+	o.CopyDisks = copyDisks
+	l := startLabWith(t, o)
+	if copyDisks && l.base.overlay {
+		t.Fatal("CopyDisks set, yet the hosts use overlayfs")
+	}
 	c := vcClient(t, l)
 	a, b := addr(l, 11), addr(l, 12)
 	cloneVM(t, c, "fs-a", a, l.Gateway())
@@ -21,7 +31,8 @@ func TestHostsHaveSeparateFilesystems(t *testing.T) {
 	waitSSH(t, l, a, 10*time.Second)
 	waitSSH(t, l, b, 10*time.Second)
 
-	for _, p := range []string{"/opt", "/etc/mesosphere", "/var/lib/dcos", "/var/lib/mesos", "/etc/systemd/system", "/tmp", "/var/log"} {
+	t.Logf("hosts' /etc and /usr/local on overlayfs over the lab's base: %v", l.base.overlay)
+	for _, p := range []string{"/opt", "/etc/mesosphere", "/var/lib/dcos", "/var/lib/mesos", "/etc/systemd/system", "/tmp", "/var/log", "/usr/local/lib"} {
 		mustSSH(t, l, a, "sudo mkdir -p "+p+" && echo fs-a | sudo tee "+p+"/marker >/dev/null")
 		if out, err := sshRun(l, b, "test -e "+p+"/marker"); err == nil {
 			t.Errorf("%s/marker written on fs-a is visible on fs-b: %s", p, out)
@@ -29,6 +40,15 @@ func TestHostsHaveSeparateFilesystems(t *testing.T) {
 		if got := mustSSH(t, l, a, "cat "+p+"/marker"); got != "fs-a" {
 			t.Errorf("fs-a %s/marker = %q", p, got)
 		}
+	}
+	// ... nor in the base every host starts from.
+	for _, p := range []string{"etc/mesosphere/marker", "etc/systemd/system/marker", "usrlocal/lib/marker"} {
+		if _, err := os.Stat(l.base.path(p)); !os.IsNotExist(err) {
+			t.Errorf("a host's write shows in the lab's base: %s (%v)", p, err)
+		}
+	}
+	if ma, mb := mustSSH(t, l, a, "cat /etc/machine-id"), mustSSH(t, l, b, "cat /etc/machine-id"); ma == mb || len(ma) != 32 {
+		t.Errorf("machine-ids %q and %q: want two different 32-hex ids", ma, mb)
 	}
 	mustSSH(t, l, a, "touch ~/home-marker")
 	if _, err := sshRun(l, b, "test -e ~/home-marker"); err == nil {

@@ -183,7 +183,7 @@ func (l *Lab) apply(id string, s vmState) {
 		l.logf("VM %s asks for %s, already used by host %s; no host started", s.name, spec.ip, other.Hostname)
 		return
 	}
-	h, err := startHost(l.ctx, l.opts, spec, l.pubKey)
+	h, err := startHost(l.ctx, l.opts, l.base, spec, l.pubKey)
 	if err != nil {
 		l.logf("VM %s: %v", s.name, err)
 		return
