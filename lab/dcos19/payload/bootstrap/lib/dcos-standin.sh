@@ -18,7 +18,20 @@ STANDIN_STALE_SECONDS=${STANDIN_STALE_SECONDS:-20}
 STANDIN_DCOS_VERSION=1.9.10
 
 standin_log() {
-  printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"
+  local ts
+  TZ=UTC0 printf -v ts '%(%Y-%m-%dT%H:%M:%SZ)T' -1
+  printf '%s %s\n' "$ts" "$*"
+}
+
+# standin_role_var sets STANDIN_ROLE to master, slave or slave_public from
+# /etc/mesosphere/roles (standin_role without a subshell); fails if none.
+standin_role_var() {
+  local r
+  STANDIN_ROLE=""
+  for r in master slave slave_public; do
+    [ -e "/etc/mesosphere/roles/$r" ] && { STANDIN_ROLE=$r; return 0; }
+  done
+  return 1
 }
 
 # standin_role prints master, slave or slave_public from /etc/mesosphere/roles.
@@ -38,6 +51,20 @@ standin_masters() {
   grep -oE '[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+' /opt/mesosphere/etc/master_list
 }
 
+# standin_masters_var sets the array STANDIN_MASTERS to master_list, what
+# standin_masters prints, without a process (and without a pipe: a reader
+# that stops early cannot make it fail); fails when there is none.
+standin_masters_var() {
+  local s re='[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+'
+  STANDIN_MASTERS=()
+  { s=$(</opt/mesosphere/etc/master_list); } 2>/dev/null || return 2
+  while [[ $s =~ $re ]]; do
+    STANDIN_MASTERS+=("${BASH_REMATCH[0]}")
+    s=${s#*"${BASH_REMATCH[0]}"}
+  done
+  [ ${#STANDIN_MASTERS[@]} -gt 0 ]
+}
+
 # standin_valid_ipv4 succeeds for a dotted quad with every octet <= 255
 # (what check_ip in the dcos-config package demands).
 standin_valid_ipv4() {
@@ -51,17 +78,25 @@ standin_valid_ipv4() {
 
 # standin_detect_ip runs the node's ip-detect and prints its validated output.
 standin_detect_ip() {
+  standin_detect_ip_var || return 1
+  echo "$STANDIN_IP"
+}
+
+# standin_detect_ip_var is standin_detect_ip setting STANDIN_IP instead of
+# printing it (messages on stderr all the same).
+standin_detect_ip_var() {
   local out
+  STANDIN_IP=""
   if ! out=$(timeout 30 /opt/mesosphere/bin/detect_ip); then
     echo "ip-detect script /opt/mesosphere/bin/detect_ip failed (exit status non-zero)" >&2
     return 1
   fi
-  out=$(printf '%s' "$out" | tr -d '[:space:]')
+  out=${out//[[:space:]]/}
   if ! standin_valid_ipv4 "$out"; then
     echo "ip-detect script /opt/mesosphere/bin/detect_ip printed '$out', not an IPv4 address" >&2
     return 1
   fi
-  echo "$out"
+  STANDIN_IP=$out
 }
 
 # standin_get fetches a URL with bounded timeouts; extra curl args follow.
@@ -74,7 +109,7 @@ standin_get() {
 # standin_write replaces a file atomically with the given content.
 standin_write() {
   local file=$1 content=$2
-  mkdir -p "$(dirname "$file")"
+  [ -d "${file%/*}" ] || mkdir -p "${file%/*}"
   printf '%s\n' "$content" >"$file.tmp.$$"
   mv -f "$file.tmp.$$" "$file"
 }
