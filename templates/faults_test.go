@@ -305,14 +305,9 @@ func TestKeepAliveKeepsIdleSessionValid(t *testing.T) {
 func TestVcsimtestCloneIPsOverrideIsCaughtAsWrongIP(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	sim.InjectCloneIPs().Set("master-1", "127.0.0.33")
-	s := connect(t, sim, nil)
-	specs := clusterSpecs()[1:2] // master-1, planned 198.18.0.11
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, inv, specs := preflightMaster1(t, sim)
 	before := sim.VMNames(t)
-	_, err = s.EnsureVMs(testCtx(t), inv, plan(specs, nil))
+	_, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil))
 	if err == nil || !strings.Contains(err.Error(), "master-1 reports IP 127.0.0.33, but the config gives it 198.18.0.11") {
 		t.Fatalf("want wrong-IP error, got %v", err)
 	}
@@ -332,16 +327,11 @@ func TestCustomizationFailureStopsTheWaitAtOnce(t *testing.T) {
 			CustomizationStatus: types.GuestInfoCustomizationStatusTOOLSDEPLOYPKG_FAILED,
 			CustomizationError:  "Customization of the guest operating system is not supported"})
 	})
-	s := connect(t, sim, nil)
-	specs := clusterSpecs()[1:2] // master-1, planned 198.18.0.11
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, inv, specs := preflightMaster1(t, sim)
 	before := sim.VMNames(t)
 	p := plan(specs, nil)
 	p.IPTimeout = time.Hour
-	_, err = s.EnsureVMs(testCtx(t), inv, p)
+	_, err := s.EnsureVMs(testCtx(t), inv, p)
 	if !errors.Is(err, templates.ErrCustomizationFailed) || !strings.Contains(err.Error(), "master-1") ||
 		!strings.Contains(err.Error(), "Customization of the guest operating system is not supported") {
 		t.Fatalf("want the customization failure of master-1, got %v", err)
@@ -360,12 +350,7 @@ func TestWaitsPastAnEarlierAddressForThePlannedOne(t *testing.T) {
 		sim.SetGuest(t, "master-1", vcsimtest.Guest{IP: "127.0.0.77", CustomizationStatus: types.GuestInfoCustomizationStatusTOOLSDEPLOYPKG_RUNNING})
 		sim.SetGuest(t, "master-1", vcsimtest.Guest{IP: "198.18.0.11", CustomizationStatus: types.GuestInfoCustomizationStatusTOOLSDEPLOYPKG_SUCCEEDED})
 	})
-	s := connect(t, sim, nil)
-	specs := clusterSpecs()[1:2]
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, inv, specs := preflightMaster1(t, sim)
 	res, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil))
 	if err != nil {
 		t.Fatal(err)
@@ -373,4 +358,17 @@ func TestWaitsPastAnEarlierAddressForThePlannedOne(t *testing.T) {
 	if len(res) != 1 || res[0].IP != "198.18.0.11" {
 		t.Fatalf("got %+v", res)
 	}
+}
+
+// preflightMaster1 connects to sim and preflights master-1 alone (planned
+// at 198.18.0.11).
+func preflightMaster1(t *testing.T, sim *vcsimtest.Sim) (*templates.Session, *templates.Inventory, []templates.VMSpec) {
+	t.Helper()
+	s := connect(t, sim, nil)
+	specs := clusterSpecs()[1:2]
+	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, inv, specs
 }
