@@ -13,12 +13,15 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
 )
 
-// SSH connect retries while a fresh VM boots: up to sshAttempts tries with
-// backoff capped at sshBackoffMax (about three minutes in all), always
-// bounded by the run's context too.
+// SSH connect retries while a fresh VM boots: up to sshAttempts tries,
+// the first ones quick (TCP connect bounded by sshFirstConnect, doubling;
+// waits from sshBackoffInitial, doubling) then every sshBackoffMax, about
+// three minutes in all, always bounded by the run's context too.
 const (
-	sshAttempts   = 90
-	sshBackoffMax = 2 * time.Second
+	sshAttempts       = 90
+	sshFirstConnect   = time.Second
+	sshBackoffInitial = 250 * time.Millisecond
+	sshBackoffMax     = 2 * time.Second
 )
 
 // NewSSHDialer returns the Dialer backed by package installer/ssh, with
@@ -32,17 +35,19 @@ func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
 		}
 	}
 	base := ssh.Config{
-		Port:           c.SSH.Port,
-		User:           c.SSH.User,
-		KeyFile:        c.SSH.KeyFile,
-		KeyPassphrase:  c.SSH.KeyPassphrase.Value(),
-		UseAgent:       c.SSH.Agent,
-		Password:       c.SSH.Password.Value(),
-		SudoPassword:   c.SSH.SudoPassword.Value(),
-		KnownHostsFile: c.SSH.KnownHostsFile,
-		MaxAttempts:    sshAttempts,
-		BackoffMax:     sshBackoffMax,
-		Redactor:       red,
+		Port:                c.SSH.Port,
+		User:                c.SSH.User,
+		KeyFile:             c.SSH.KeyFile,
+		KeyPassphrase:       c.SSH.KeyPassphrase.Value(),
+		UseAgent:            c.SSH.Agent,
+		Password:            c.SSH.Password.Value(),
+		SudoPassword:        c.SSH.SudoPassword.Value(),
+		KnownHostsFile:      c.SSH.KnownHostsFile,
+		MaxAttempts:         sshAttempts,
+		FirstConnectTimeout: sshFirstConnect,
+		BackoffInitial:      sshBackoffInitial,
+		BackoffMax:          sshBackoffMax,
+		Redactor:            red,
 	}
 	if j := c.SSH.JumpHost; j != nil {
 		jump := base

@@ -52,12 +52,18 @@ type Config struct {
 	// KnownHostsFile, Redactor and Log default to the target's.
 	Jump *Config
 
-	ConnectTimeout     time.Duration // per attempt: TCP connect + SSH handshake
-	KeepaliveInterval  time.Duration // negative disables keepalives
-	KeepaliveMaxMisses int           // connection declared dead after this many unanswered keepalives
-	MaxAttempts        int           // connect attempts, bounded also by the caller's context
-	BackoffInitial     time.Duration
-	BackoffMax         time.Duration
+	ConnectTimeout time.Duration // per attempt: TCP connect + SSH handshake
+	// FirstConnectTimeout, when set, bounds the TCP connect of the first
+	// attempt and doubles with each attempt up to ConnectTimeout: a VM
+	// that is still booting (its address not yet answering ARP, its
+	// firewall dropping SYNs) costs a short wait, not a full timeout,
+	// before the next try.
+	FirstConnectTimeout time.Duration
+	KeepaliveInterval   time.Duration // negative disables keepalives
+	KeepaliveMaxMisses  int           // connection declared dead after this many unanswered keepalives
+	MaxAttempts         int           // connect attempts, bounded also by the caller's context
+	BackoffInitial      time.Duration
+	BackoffMax          time.Duration
 
 	// Redactor hides secrets in output lines and errors. The passwords and
 	// passphrase above are added to it automatically.
@@ -141,6 +147,18 @@ func (c Config) validate() error {
 		return fmt.Errorf("no SSH authentication configured: set ssh.keyFile, ssh.useAgent or ssh.password")
 	}
 	return nil
+}
+
+// connectTimeout bounds the TCP connect of attempt (1-based).
+func (c Config) connectTimeout(attempt int) time.Duration {
+	if c.FirstConnectTimeout <= 0 || c.FirstConnectTimeout >= c.ConnectTimeout {
+		return c.ConnectTimeout
+	}
+	d := c.FirstConnectTimeout
+	for i := 1; i < attempt && d < c.ConnectTimeout; i++ {
+		d *= 2
+	}
+	return min(d, c.ConnectTimeout)
 }
 
 // backoff returns the wait before attempt+1: initial * 2^(attempt-1), capped.

@@ -73,7 +73,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 
 	hk := &hostKeys{file: cfg.KnownHostsFile, fresh: cfg.FreshHost, log: cfg.Log}
 	for attempt := 1; ; attempt++ {
-		c, err := dialOnce(ctx, cfg, jump, auth, hk)
+		c, err := dialOnce(ctx, cfg, attempt, jump, auth, hk)
 		if err == nil {
 			c.target = target
 			return c, nil
@@ -101,7 +101,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 }
 
-func dialOnce(ctx context.Context, cfg Config, jump *Client, auth []gossh.AuthMethod, hk *hostKeys) (*Client, error) {
+func dialOnce(ctx context.Context, cfg Config, attempt int, jump *Client, auth []gossh.AuthMethod, hk *hostKeys) (*Client, error) {
 	addr := cfg.Addr()
 	algos, err := hk.knownAlgorithms(addr)
 	if err != nil {
@@ -111,11 +111,13 @@ func dialOnce(ctx context.Context, cfg Config, jump *Client, auth []gossh.AuthMe
 	defer cancel()
 
 	var conn net.Conn
+	dctx, dcancel := context.WithTimeout(ctx, cfg.connectTimeout(attempt))
 	if jump != nil {
-		conn, err = jump.conn.DialContext(ctx, "tcp", addr)
+		conn, err = jump.conn.DialContext(dctx, "tcp", addr)
 	} else {
-		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		conn, err = (&net.Dialer{}).DialContext(dctx, "tcp", addr)
 	}
+	dcancel()
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", addr, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -341,4 +342,29 @@ func fingerprint(s *sshd) string {
 		return "ssh-keygen said " + string(out)
 	}
 	return fields[1]
+}
+
+// The connect bound starts at FirstConnectTimeout and doubles up to
+// ConnectTimeout; unset, every attempt gets ConnectTimeout. The waits
+// between attempts double from BackoffInitial up to BackoffMax.
+func TestConnectTimeoutAndBackoffSchedules(t *testing.T) {
+	c := Config{ConnectTimeout: 10 * time.Second, FirstConnectTimeout: time.Second,
+		BackoffInitial: 250 * time.Millisecond, BackoffMax: 2 * time.Second}
+	var connects, waits []time.Duration
+	for attempt := 1; attempt <= 6; attempt++ {
+		connects = append(connects, c.connectTimeout(attempt))
+		waits = append(waits, c.backoff(attempt))
+	}
+	s := time.Second
+	if want := []time.Duration{s, 2 * s, 4 * s, 8 * s, 10 * s, 10 * s}; !slices.Equal(connects, want) {
+		t.Errorf("connect timeouts %v, want %v", connects, want)
+	}
+	ms := time.Millisecond
+	if want := []time.Duration{250 * ms, 500 * ms, s, 2 * s, 2 * s, 2 * s}; !slices.Equal(waits, want) {
+		t.Errorf("waits %v, want %v", waits, want)
+	}
+	c.FirstConnectTimeout = 0
+	if got := c.connectTimeout(1); got != 10*s {
+		t.Errorf("without FirstConnectTimeout: %v, want 10s", got)
+	}
 }
