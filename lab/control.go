@@ -91,6 +91,8 @@ func optionsFromState(dir string) (Options, state, error) {
 
 // Stop ends the lab running in dir: SIGTERM to its process (which runs
 // Down), a bounded wait, SIGKILL if needed, then Cleanup of anything left.
+// ErrKilled (wrapped) says the process had to be killed; the lab is gone
+// all the same.
 func Stop(dir string, wait time.Duration) error {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -111,6 +113,10 @@ func Stop(dir string, wait time.Duration) error {
 			for i := 0; i < 50 && ProcessAlive(pid); i++ {
 				time.Sleep(100 * time.Millisecond)
 			}
+			if err := Cleanup(o); err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: lab process %d did not stop within %s of SIGTERM", ErrKilled, pid, wait)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(dir, stateFileName)); os.IsNotExist(err) {
@@ -118,6 +124,10 @@ func Stop(dir string, wait time.Duration) error {
 	}
 	return Cleanup(o)
 }
+
+// ErrKilled is wrapped by Stop's error when the lab process ignored
+// SIGTERM and was killed (then cleaned up after).
+var ErrKilled = errors.New("killed")
 
 // HostStatus is one lab host as `lab status` shows it.
 type HostStatus struct {

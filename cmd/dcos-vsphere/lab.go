@@ -230,11 +230,15 @@ func newLabDownCmd() *cobra.Command {
 				return err
 			}
 			if err := lab.Stop(dir, 30*time.Second); err != nil {
-				if errors.Is(err, lab.ErrNoLab) {
+				switch {
+				case errors.Is(err, lab.ErrNoLab):
 					fmt.Fprintf(cmd.OutOrStdout(), "no lab in %s\n", dir)
 					return nil
+				case errors.Is(err, lab.ErrKilled):
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; cleaned up after it\n", err)
+				default:
+					return err
 				}
-				return err
 			}
 			_ = os.Remove(filepath.Join(dir, labPidFile))
 			_ = os.Remove(filepath.Join(dir, labReadyFile))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
@@ -30,8 +31,12 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// First signal: finish what runs, start nothing new, save state.
 		<-sigs
+		if !softStopCapable.Load() {
+			cancel() // nothing to finish gracefully: stop now
+			return
+		}
+		// First signal: finish what runs, start nothing new, save state.
 		close(soft)
 		fmt.Fprintln(os.Stderr, "stopping: letting running steps finish (Ctrl-C again to abort them)")
 		<-sigs
@@ -41,6 +46,10 @@ func main() {
 	cancel()
 	os.Exit(exitCodeOf(err))
 }
+
+// softStopCapable is set by commands whose runs honour a soft stop
+// (runCluster); for every other command the first signal cancels.
+var softStopCapable atomic.Bool
 
 func exitCodeOf(err error) int {
 	if err == nil {

@@ -38,6 +38,7 @@ func runCluster(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Clu
 		r.Events.Emit(installer.Event{Kind: installer.Warning, Message: msg})
 	})
 
+	softStopCapable.Store(true) // the phases finish running steps on a first Ctrl-C
 	run := func(ctx context.Context, screen installer.Sink) error {
 		events := installer.NewFanout(fileSink, screen)
 		r.Events = events
