@@ -16,7 +16,13 @@ import (
 // NAT and no forwarding rule: the subnet's only way out is the bridge.
 func createBridge(ctx context.Context, o Options) error {
 	gw := netip.PrefixFrom(o.gateway(), o.Subnet.Bits()).String()
-	if _, err := run(ctx, "ip", "link", "add", o.Bridge, "type", "bridge"); err != nil {
+	// A bridge without a MAC of its own takes its lowest port's, so it
+	// would change as hosts join, and every change flushes the machine's
+	// ARP entries for the lab: packets waiting for a host being booted
+	// would be dropped. A fixed, locally administered address avoids that.
+	a := o.gateway().As4()
+	mac := fmt.Sprintf("02:64:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3])
+	if _, err := run(ctx, "ip", "link", "add", o.Bridge, "address", mac, "type", "bridge"); err != nil {
 		return fmt.Errorf("create lab bridge %s: %w", o.Bridge, err)
 	}
 	disableIPv6(o.Bridge)
@@ -67,6 +73,11 @@ func createHostNetwork(ctx context.Context, o Options, ip netip.Addr) error {
 			disableIPv6(veth)
 		}
 	}
+	// Say hello to the gateway, as a booting guest's network setup does:
+	// its ARP request updates the machine's neighbour entry for the host,
+	// so a client that tried the address before the host existed has its
+	// waiting packets sent now, not at the next ARP retry a second later.
+	_, _ = run(ctx, "nsenter", "--net=/run/netns/"+ns, "ping", "-c", "1", "-W", "1", "-q", o.gateway().String())
 	return nil
 }
 
