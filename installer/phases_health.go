@@ -19,8 +19,14 @@ type postflight struct {
 
 func (postflight) Title() string { return "Check cluster health" }
 
-// healthPoll is the pause between two rounds of health checks.
-const healthPoll = 2 * time.Second
+// Health checks of a node start quick (a node that is already healthy, or
+// becomes so within a second, is seen at once) and slow down to
+// healthPollMax; progress is reported every healthReportEvery.
+const (
+	healthPollFirst   = 250 * time.Millisecond
+	healthPollMax     = 2 * time.Second
+	healthReportEvery = 10 * time.Second
+)
 
 func (p postflight) Run(ctx context.Context, r *Run) error {
 	ctx, cancel := context.WithTimeout(ctx, r.Options.NodeTimeout)
@@ -39,20 +45,23 @@ func (p postflight) Run(ctx context.Context, r *Run) error {
 	return forEachNode(ctx, nodes, r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
 		r.step(n.Name, "waiting for health")
 		var last error
-		for round := 0; ; round++ {
+		pause, reported := healthPollFirst, time.Now()
+		for {
 			last = r.nodeHealth(ctx, n, masters)
 			if last == nil {
 				r.emit(Event{Kind: NodeDone, Node: n.Name, Message: "healthy"})
 				return nil
 			}
-			if round%5 == 4 {
+			if time.Since(reported) >= healthReportEvery {
 				r.emit(Event{Kind: NodeStep, Node: n.Name, Step: "waiting for health", Message: last.Error()})
+				reported = time.Now()
 			}
 			select {
 			case <-ctx.Done():
 				return fmt.Errorf("not healthy after %s: %w", r.Options.NodeTimeout, last)
-			case <-time.After(healthPoll):
+			case <-time.After(pause):
 			}
+			pause = min(2*pause, healthPollMax)
 		}
 	})
 }
