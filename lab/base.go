@@ -23,9 +23,9 @@ type baseDisk struct {
 
 func (b baseDisk) path(p string) string { return filepath.Join(b.dir, p) }
 
-// buildBase makes the base in dir (replacing an old one); copy forbids
+// buildBase makes the base in dir (replacing an old one); copyDisks forbids
 // overlayfs.
-func buildBase(dir string, copy bool) (baseDisk, error) {
+func buildBase(dir string, copyDisks bool) (baseDisk, error) {
 	b := baseDisk{dir: dir}
 	if err := os.RemoveAll(dir); err != nil {
 		return b, err
@@ -43,7 +43,7 @@ func buildBase(dir string, copy bool) (baseDisk, error) {
 	if err := installPersonality(b.path("usrlocal")); err != nil {
 		return b, fmt.Errorf("install the CentOS personality: %w", err)
 	}
-	b.overlay = !copy && overlayWorks(dir)
+	b.overlay = !copyDisks && overlayWorks(dir)
 	return b, nil
 }
 
