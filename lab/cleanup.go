@@ -47,7 +47,8 @@ func Cleanup(o Options) error {
 				errs = append(errs, err)
 			}
 		}
-		linkPat := regexp.MustCompile("^" + regexp.QuoteMeta(p.link) + `\d+$`)
+		// Host veths (<prefix><offset>) and the pair that keeps the bridge up.
+		linkPat := regexp.MustCompile("^" + regexp.QuoteMeta(p.link) + `(\d+|up|upp)$`)
 		for _, l := range listLinks(p.link) {
 			if linkPat.MatchString(l) {
 				if _, err := run(ctx, "ip", "link", "del", l); err != nil && linkExists(l) {

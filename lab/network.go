@@ -32,6 +32,26 @@ func createBridge(ctx context.Context, o Options) error {
 	if _, err := run(ctx, "ip", "link", "set", o.Bridge, "up"); err != nil {
 		return fmt.Errorf("bring up lab bridge %s: %w", o.Bridge, err)
 	}
+	// A bridge whose last port goes loses carrier, and losing carrier
+	// flushes the machine's ARP entries for the lab: a packet queued for a
+	// host being booted while the previous cluster's hosts go away would be
+	// dropped. A port that never goes (a veth pair with no address on
+	// either end) keeps the bridge up.
+	keep, peer := o.linkPrefix()+"up", o.linkPrefix()+"upp"
+	for i, step := range [][]string{
+		{"ip", "link", "add", keep, "type", "veth", "peer", "name", peer},
+		{"ip", "link", "set", keep, "master", o.Bridge},
+		{"ip", "link", "set", peer, "up"},
+		{"ip", "link", "set", keep, "up"},
+	} {
+		if _, err := run(ctx, step[0], step[1:]...); err != nil {
+			return fmt.Errorf("keep lab bridge %s up: %w", o.Bridge, err)
+		}
+		if i == 0 {
+			disableIPv6(keep)
+			disableIPv6(peer)
+		}
+	}
 	if err := allowBridgeForwarding(ctx, o.Bridge); err != nil {
 		return fmt.Errorf("allow forwarding on lab bridge %s: %w", o.Bridge, err)
 	}
@@ -77,7 +97,9 @@ func createHostNetwork(ctx context.Context, o Options, ip netip.Addr) error {
 	// its ARP request updates the machine's neighbour entry for the host,
 	// so a client that tried the address before the host existed has its
 	// waiting packets sent now, not at the next ARP retry a second later.
-	_, _ = run(ctx, "nsenter", "--net=/run/netns/"+ns, "ping", "-c", "1", "-W", "1", "-q", o.gateway().String())
+	// Only the ARP request matters, so the echo reply is not waited for
+	// long (a lost one would delay the boot).
+	_, _ = run(ctx, "nsenter", "--net=/run/netns/"+ns, "ping", "-c", "1", "-W", "0.2", "-q", o.gateway().String())
 	return nil
 }
 
