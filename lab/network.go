@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // createBridge makes the lab bridge with the gateway address. There is no
@@ -93,6 +94,10 @@ func createHostNetwork(ctx context.Context, o Options, ip netip.Addr) error {
 			disableIPv6(veth)
 		}
 	}
+	// The bridge starts forwarding on the new port a moment after it is up
+	// (the kernel applies the carrier change asynchronously); a frame sent
+	// before is dropped.
+	waitForwarding(veth, 2*time.Second)
 	// Say hello to the gateway, as a booting guest's network setup does:
 	// its ARP request updates the machine's neighbour entry for the host,
 	// so a client that tried the address before the host existed has its
@@ -101,6 +106,16 @@ func createHostNetwork(ctx context.Context, o Options, ip netip.Addr) error {
 	// long (a lost one would delay the boot).
 	_, _ = run(ctx, "nsenter", "--net=/run/netns/"+ns, "ping", "-c", "1", "-W", "0.2", "-q", o.gateway().String())
 	return nil
+}
+
+// waitForwarding waits, at most limit, until the bridge forwards on port.
+func waitForwarding(port string, limit time.Duration) {
+	state := filepath.Join("/sys/class/net", port, "brport", "state")
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if b, err := os.ReadFile(state); err == nil && strings.TrimSpace(string(b)) == "3" { // BR_STATE_FORWARDING
+			return
+		}
+	}
 }
 
 // deleteHostNetwork removes the host's veth and namespace; missing pieces
