@@ -306,13 +306,9 @@ func TestVcsimtestCloneIPsOverrideIsCaughtAsWrongIP(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	sim.InjectCloneIPs().Set("master-1", "127.0.0.33")
 	s, inv, specs := preflightMaster1(t, sim)
-	before := sim.VMNames(t)
-	_, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil))
-	if err == nil || !strings.Contains(err.Error(), "master-1 reports IP 127.0.0.33, but the config gives it 198.18.0.11") {
+	err := ensureFailsCleanly(t, sim, s, inv, plan(specs, nil))
+	if !strings.Contains(err.Error(), "master-1 reports IP 127.0.0.33, but the config gives it 198.18.0.11") {
 		t.Fatalf("want wrong-IP error, got %v", err)
-	}
-	if after := sim.VMNames(t); !slices.Equal(before, after) {
-		t.Fatalf("VM with the wrong IP left behind: %v", after)
 	}
 }
 
@@ -328,16 +324,12 @@ func TestCustomizationFailureStopsTheWaitAtOnce(t *testing.T) {
 			CustomizationError:  "Customization of the guest operating system is not supported"})
 	})
 	s, inv, specs := preflightMaster1(t, sim)
-	before := sim.VMNames(t)
 	p := plan(specs, nil)
 	p.IPTimeout = time.Hour
-	_, err := s.EnsureVMs(testCtx(t), inv, p)
+	err := ensureFailsCleanly(t, sim, s, inv, p)
 	if !errors.Is(err, templates.ErrCustomizationFailed) || !strings.Contains(err.Error(), "master-1") ||
 		!strings.Contains(err.Error(), "Customization of the guest operating system is not supported") {
 		t.Fatalf("want the customization failure of master-1, got %v", err)
-	}
-	if after := sim.VMNames(t); !slices.Equal(before, after) {
-		t.Fatalf("VM whose customization failed left behind: %v", after)
 	}
 }
 
@@ -371,4 +363,19 @@ func preflightMaster1(t *testing.T, sim *vcsimtest.Sim) (*templates.Session, *te
 		t.Fatal(err)
 	}
 	return s, inv, specs
+}
+
+// ensureFailsCleanly runs EnsureVMs, which must fail and leave the
+// simulator's VMs as they were, and returns its error.
+func ensureFailsCleanly(t *testing.T, sim *vcsimtest.Sim, s *templates.Session, inv *templates.Inventory, p templates.ClonePlan) error {
+	t.Helper()
+	before := sim.VMNames(t)
+	_, err := s.EnsureVMs(testCtx(t), inv, p)
+	if err == nil {
+		t.Fatal("EnsureVMs succeeded")
+	}
+	if after := sim.VMNames(t); !slices.Equal(before, after) {
+		t.Fatalf("failed clone left VMs behind: %v (before: %v)", after, before)
+	}
+	return err
 }
