@@ -33,8 +33,9 @@ lint:
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config
 
+# -p 1: one package's benchmarks at a time, so they do not compete for the cores
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m $(PKGS)
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 60m $(PKGS)
 
 demo: deps build
 	./scripts/demo.sh
