@@ -7,10 +7,10 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/mo"
-	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -125,13 +125,7 @@ func (s *Session) waitIP(ctx context.Context, vm *object.VirtualMachine, want st
 }
 
 // isInvalidProperty reports a server that does not know a property.
-func isInvalidProperty(err error) bool {
-	if !soap.IsSoapFault(err) {
-		return false
-	}
-	_, ok := soap.ToSoapFault(err).VimFault().(types.InvalidProperty)
-	return ok
-}
+func isInvalidProperty(err error) bool { return fault.Is(err, &types.InvalidProperty{}) }
 
 func (s *Session) instanceUUID(ctx context.Context, vm *object.VirtualMachine) string {
 	var m mo.VirtualMachine

@@ -1,8 +1,10 @@
 package templates
 
 import (
+	"errors"
 	"testing"
 
+	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
 
@@ -31,5 +33,20 @@ func TestGuestViewSettles(t *testing.T) {
 		if got := v.settled(c.want); got != c.settled {
 			t.Errorf("%s: settled = %v, want %v (view %+v)", c.name, got, c.settled, v)
 		}
+	}
+}
+
+// A vCenter older than 7.0.1 refuses guest.customizationInfo with an
+// InvalidProperty fault: the wait must recognise it to fall back.
+func TestInvalidPropertyFaultIsRecognised(t *testing.T) {
+	f := &soap.Fault{Code: "ServerFaultCode", String: "InvalidProperty"}
+	f.Detail.Fault = &types.InvalidProperty{Name: propCustomization}
+	if !isInvalidProperty(soap.WrapSoapFault(f)) {
+		t.Error("InvalidProperty fault not recognised")
+	}
+	other := &soap.Fault{Code: "ServerFaultCode", String: "NotAuthenticated"}
+	other.Detail.Fault = &types.NotAuthenticated{}
+	if isInvalidProperty(soap.WrapSoapFault(other)) || isInvalidProperty(errors.New("InvalidProperty")) {
+		t.Error("other errors taken for InvalidProperty")
 	}
 }
