@@ -265,9 +265,15 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 		}
 		return nil
 	})
+	// The Mesos master stand-in is a service of its own: it answers once
+	// its first round ran, which may be after Exhibitor's. Then it must
+	// report the registrar not recovered.
 	var snap map[string]float64
-	if err := getJSON(ctx, boot, "http://198.18.30.11:5050/metrics/snapshot", &snap); err != nil || snap["registrar/log/recovered"] != 0 {
-		t.Errorf("m1 registrar recovered without an Exhibitor leader: %v %v", snap, err)
+	eventually(t, 20*time.Second, "m1 Mesos master answers while m3 is missing", func() error {
+		return getJSON(ctx, boot, "http://198.18.30.11:5050/metrics/snapshot", &snap)
+	})
+	if v, ok := snap["registrar/log/recovered"]; !ok || v != 0 {
+		t.Errorf("m1 registrar recovered without an Exhibitor leader (or no such metric): %v", snap)
 	}
 
 	res = installAll(ctx, map[*testNode][2]string{masters[2]: {good, "master"}})
