@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,12 +10,13 @@ import (
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 	"github.com/dcos-vsphere/dcos-vsphere/lab"
 )
 
 // The benchmark's own lab, apart from the tests' shared one (dve2e0,
 // 198.18.20.0/24), so a benchmark and the tests can run at the same time.
-var benchSubnet = netip.MustParsePrefix("198.18.21.0/24")
+var benchNet = testnet.For("bench", 21)
 
 // scalingRounds is how many times each size is installed, alternating
 // small and large so a burst of load elsewhere does not favour one size.
@@ -69,9 +69,9 @@ func benchLab(b *testing.B) *lab.Lab {
 	defer cancel()
 	l, err := lab.Up(ctx, lab.Options{
 		Dir:         filepath.Join(b.TempDir(), "lab"),
-		Bridge:      "dvbench0",
-		Subnet:      benchSubnet,
-		NetnsPrefix: "dvbench-",
+		Bridge:      benchNet.Bridge,
+		Subnet:      benchNet.Subnet,
+		NetnsPrefix: benchNet.NetnsPrefix,
 		Log:         os.Stderr,
 	})
 	if err != nil {

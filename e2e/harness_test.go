@@ -21,17 +21,18 @@ import (
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 	"github.com/dcos-vsphere/dcos-vsphere/lab"
 )
 
 // The e2e lab's network; other packages' tests use other subnets.
 var (
-	e2eSubnet = netip.MustParsePrefix("198.18.20.0/24")
-	cliPath   string // built once in TestMain
-	theLab    *lab.Lab
-	labOnce   sync.Once
-	labErr    error
-	labDir    string
+	e2eNet  = testnet.For("e2e", 20)
+	cliPath string // built once in TestMain
+	theLab  *lab.Lab
+	labOnce sync.Once
+	labErr  error
+	labDir  string
 )
 
 func TestMain(m *testing.M) {
@@ -77,9 +78,9 @@ func needLab(t *testing.T) *lab.Lab {
 		defer cancel()
 		theLab, labErr = lab.Up(ctx, lab.Options{
 			Dir:         labDir,
-			Bridge:      "dve2e0",
-			Subnet:      e2eSubnet,
-			NetnsPrefix: "dve2e-",
+			Bridge:      e2eNet.Bridge,
+			Subnet:      e2eNet.Subnet,
+			NetnsPrefix: e2eNet.NetnsPrefix,
 			VCenterAddr: "127.0.0.1:0",
 			Log:         os.Stderr,
 		})

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 )
 
 // childEnv makes the test binary run a lab in the foreground (see
@@ -34,8 +35,7 @@ func runChildLab(spec string) int {
 		fmt.Println("bad spec:", err)
 		return 2
 	}
-	o := Options{Dir: dir, Bridge: fmt.Sprintf("dvtlab%d", n), Subnet: netip.MustParsePrefix(fmt.Sprintf("198.18.%d.0/24", n)),
-		NetnsPrefix: fmt.Sprintf("dvt-lab%d-", n)}
+	o := testOptionsDir(n, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	l, err := Up(ctx, o)
@@ -102,8 +102,8 @@ func leftovers(t *testing.T, n int, dir string) []string {
 }
 
 func testOptionsDir(n int, dir string) Options {
-	return Options{Dir: dir, Bridge: fmt.Sprintf("dvtlab%d", n), Subnet: netip.MustParsePrefix(fmt.Sprintf("198.18.%d.0/24", n)),
-		NetnsPrefix: fmt.Sprintf("dvt-lab%d-", n)}
+	tn := testnet.For("lab", n)
+	return Options{Dir: dir, Bridge: tn.Bridge, Subnet: tn.Subnet, NetnsPrefix: tn.NetnsPrefix}
 }
 
 // Down leaves no namespace, bridge, veth, mount, process, temp directory

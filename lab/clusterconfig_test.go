@@ -1,15 +1,15 @@
 package lab
 
 import (
-	"fmt"
 	"path/filepath"
 	"testing"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 )
 
 // checkClusterConfig: the generated cluster.yaml passes the installer's
-// own config loader and describes lab l (subnet 198.18.<n>.0/24).
+// own config loader and describes lab l (test network n).
 func checkClusterConfig(t *testing.T, l *Lab, n int) {
 	t.Helper()
 	path := filepath.Join(l.Dir(), "cluster.yaml")
@@ -49,4 +49,4 @@ func checkClusterConfig(t *testing.T, l *Lab, n int) {
 	}
 }
 
-func labIP(n, host int) string { return fmt.Sprintf("198.18.%d.%d", n, host) }
+func labIP(n, host int) string { return testnet.Addr(testnet.For("lab", n).Subnet, host).String() }

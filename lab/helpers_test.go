@@ -3,7 +3,6 @@ package lab
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
@@ -39,16 +38,11 @@ func requireLab(t *testing.T) {
 	}
 }
 
-// testOptions are the per-test names the task assigns: prefix dvt-lab<N>-,
-// bridge dvtlab<N>, subnet 198.18.<N>.0/24.
+// testOptions are test n's lab names and subnet (testnet.For("lab", n)).
 func testOptions(t *testing.T, n int) Options {
-	return Options{
-		Dir:         t.TempDir(),
-		Bridge:      fmt.Sprintf("dvtlab%d", n),
-		Subnet:      netip.MustParsePrefix(fmt.Sprintf("198.18.%d.0/24", n)),
-		NetnsPrefix: fmt.Sprintf("dvt-lab%d-", n),
-		Log:         testLog{t},
-	}
+	o := testOptionsDir(n, t.TempDir())
+	o.Log = testLog{t}
+	return o
 }
 
 type testLog struct{ t *testing.T }

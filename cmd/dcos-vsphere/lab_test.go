@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -11,19 +10,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dcos-vsphere/dcos-vsphere/config"
-	"github.com/dcos-vsphere/dcos-vsphere/lab"
 	"github.com/vmware/govmomi"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
+	"github.com/dcos-vsphere/dcos-vsphere/lab"
 )
 
 // The lab commands end to end with the built binary: up --detach, a VM
 // cloned with the settings of the generated cluster.yaml, status, a host
-// fault, down. Lab names: prefix dvt-lab8-, bridge dvtlab8, 198.18.8.0/24.
+// fault, down. Lab names: testnet.For("cmd", 8).
 func TestLabCommands(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("the lab needs root (network namespaces, bridges, mounts)")
@@ -38,6 +39,7 @@ func TestLabCommands(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := t.TempDir()
+	tn := testnet.For("cmd", 8)
 	cli := func(args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 		defer cancel()
@@ -46,9 +48,9 @@ func TestLabCommands(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		_, _ = cli("lab", "down")
-		_ = lab.Cleanup(lab.Options{Dir: dir, Bridge: "dvtlab8", Subnet: netip.MustParsePrefix("198.18.8.0/24"), NetnsPrefix: "dvt-lab8-"})
+		_ = lab.Cleanup(lab.Options{Dir: dir, Bridge: tn.Bridge, Subnet: tn.Subnet, NetnsPrefix: tn.NetnsPrefix})
 	})
-	out, err := cli("lab", "up", "--detach", "--bridge", "dvtlab8", "--subnet", "198.18.8.0/24", "--prefix", "dvt-lab8-",
+	out, err := cli("lab", "up", "--detach", "--bridge", tn.Bridge, "--subnet", tn.Subnet.String(), "--prefix", tn.NetnsPrefix,
 		"--masters", "1", "--agents", "1", "--public-agents", "0")
 	if err != nil {
 		t.Fatalf("lab up --detach: %v\n%s", err, out)
@@ -61,7 +63,7 @@ func TestLabCommands(t *testing.T) {
 	if pid == 0 {
 		t.Fatal("no running lab process after lab up --detach")
 	}
-	if out, err := cli("lab", "up", "--detach", "--bridge", "dvtlab8", "--subnet", "198.18.8.0/24", "--prefix", "dvt-lab8-"); err == nil {
+	if out, err := cli("lab", "up", "--detach", "--bridge", tn.Bridge, "--subnet", tn.Subnet.String(), "--prefix", tn.NetnsPrefix); err == nil {
 		t.Errorf("a second lab up in the same dir succeeded:\n%s", out)
 	}
 
@@ -111,10 +113,10 @@ func TestLabCommands(t *testing.T) {
 	if lab.ProcessAlive(pid) {
 		t.Errorf("lab process %d still running after lab down", pid)
 	}
-	if _, err := os.Stat("/sys/class/net/dvtlab8"); err == nil {
-		t.Error("bridge dvtlab8 left after lab down")
+	if _, err := os.Stat("/sys/class/net/" + tn.Bridge); err == nil {
+		t.Error("bridge " + tn.Bridge + " left after lab down")
 	}
-	if entries, _ := filepath.Glob("/run/netns/dvt-lab8-*"); len(entries) > 0 {
+	if entries, _ := filepath.Glob("/run/netns/" + tn.NetnsPrefix + "*"); len(entries) > 0 {
 		t.Errorf("namespaces left after lab down: %v", entries)
 	}
 	for _, f := range []string{"lab.pid", "lab.json", "hosts", "vcenter-password"} {

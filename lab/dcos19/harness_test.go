@@ -20,13 +20,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 )
 
-const (
-	nsPrefix   = "dvt-dcos-"
-	bridgeName = "dvtdcos0"
-	subnet     = "198.18.30."
-	vethPrefix = "dvtdc"
+// The test network (testnet.For("dcos", 30)): namespaces <prefix>NAME,
+// veths <prefix>N and <prefix>Np, addresses <subnet>HOST.
+var (
+	dcosNet    = testnet.For("dcos", 30)
+	nsPrefix   = dcosNet.NetnsPrefix
+	bridgeName = dcosNet.Bridge
+	subnet     = strings.TrimSuffix(testnet.Addr(dcosNet.Subnet, 0).String(), "0")
+	vethPrefix = dcosNet.NetnsPrefix
 )
 
 const fakeDocker = `#!/bin/sh
@@ -203,7 +208,7 @@ func removeStale(ctx context.Context) {
 	_, _ = run(ctx, "ip", "link", "del", bridgeName)
 }
 
-// addNode creates namespace dvt-dcos-NAME with IP 198.18.30.<host> on the
+// addNode creates namespace <nsPrefix>NAME with IP <subnet><host> on the
 // bridge and the node's private directories. withPrereqs adds docker, the
 // docker unit and the nogroup group (what --install-prereqs would do).
 func (l *testLab) addNode(name string, host int, withPrereqs bool) *testNode {

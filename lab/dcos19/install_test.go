@@ -181,10 +181,10 @@ func TestClusterInstall(t *testing.T) {
 	junk := lab.addNode("a3", 23, true)  // ip-detect prints no IPv4 address
 
 	cfg := func(port int) string {
-		return strings.Replace(validConfig, "198.18.30.10:8080", fmt.Sprintf("198.18.30.10:%d", port), 1)
+		return strings.ReplaceAll(strings.Replace(validConfig, "198.18.30.10:8080", fmt.Sprintf("198.18.30.10:%d", port), 1), "198.18.30.", subnet)
 	}
 	writeGenconf(t, boot, "good", cfg(8080), ipDetectEth0)
-	writeGenconf(t, boot, "wrong", cfg(8081), "#!/bin/sh\necho 198.18.30.99\n")
+	writeGenconf(t, boot, "wrong", cfg(8081), "#!/bin/sh\necho "+subnet+"99\n")
 	writeGenconf(t, boot, "junk", cfg(8082), "#!/bin/sh\necho not-an-address\n")
 	boot.writeFile("tmp/nginx.conf", `daemon off; pid /tmp/nginx.pid; error_log /tmp/nginx-error.log;
 events { worker_connections 64; }
@@ -203,15 +203,15 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 		t.Fatalf("bootstrap: genconf or nginx failed (exit %d):\n%s", code, out)
 	}
 	eventually(t, 15*time.Second, "bootstrap nginx serves dcos_install.sh", func() error {
-		_, err := masters[0].curl(ctx, "http://198.18.30.10:8080/dcos_install.sh")
+		_, err := masters[0].curl(ctx, "http://"+subnet+"10:8080/dcos_install.sh")
 		return err
 	})
 
 	start := time.Now()
-	good := "http://198.18.30.10:8080"
+	good := "http://" + subnet + "10:8080"
 	res := installAll(ctx, map[*testNode][2]string{
 		masters[0]: {good, "master"}, masters[1]: {good, "master"}, agent: {good, "--no-block-dcos-setup slave"},
-		wrong: {"http://198.18.30.10:8081", "slave"}, junk: {"http://198.18.30.10:8082", "slave"},
+		wrong: {"http://" + subnet + "10:8081", "slave"}, junk: {"http://" + subnet + "10:8082", "slave"},
 	})
 	for _, name := range []string{"m1", "m2", "a1", "a2"} {
 		if r := res[name]; r.err != nil || r.code != 0 {
@@ -252,7 +252,7 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 	// With m3 missing, Exhibitor must not converge.
 	eventually(t, 20*time.Second, "m1 Exhibitor answers while m3 is missing", func() error {
 		var st []exhibitorEntry
-		if err := getJSON(ctx, boot, "http://198.18.30.11:8181/exhibitor/v1/cluster/status", &st); err != nil {
+		if err := getJSON(ctx, boot, "http://"+subnet+"11:8181/exhibitor/v1/cluster/status", &st); err != nil {
 			return err
 		}
 		if len(st) != 3 {
@@ -270,7 +270,7 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 	// report the registrar not recovered.
 	var snap map[string]float64
 	eventually(t, 20*time.Second, "m1 Mesos master answers while m3 is missing", func() error {
-		return getJSON(ctx, boot, "http://198.18.30.11:5050/metrics/snapshot", &snap)
+		return getJSON(ctx, boot, "http://"+subnet+"11:5050/metrics/snapshot", &snap)
 	})
 	if v, ok := snap["registrar/log/recovered"]; !ok || v != 0 {
 		t.Errorf("m1 registrar recovered without an Exhibitor leader (or no such metric): %v", snap)
@@ -295,8 +295,8 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 				}
 				if e.IsLeader {
 					leaders++
-					if e.Hostname != "198.18.30.11" {
-						return fmt.Errorf("leader %s, want the lowest IP 198.18.30.11", e.Hostname)
+					if e.Hostname != subnet+"11" {
+						return fmt.Errorf("leader %s, want the lowest IP %s11", e.Hostname, subnet)
 					}
 				}
 			}
@@ -326,7 +326,7 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 	}
 	eventually(t, 20*time.Second, "a1 slave/registered 1", func() error {
 		var snap map[string]float64
-		if err := getJSON(ctx, boot, "http://198.18.30.21:5051/metrics/snapshot", &snap); err != nil {
+		if err := getJSON(ctx, boot, "http://"+subnet+"21:5051/metrics/snapshot", &snap); err != nil {
 			return err
 		}
 		if snap["slave/registered"] != 1 {
@@ -341,14 +341,14 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 				Role   string `json:"role"`
 			} `json:"nodes"`
 		}
-		if err := getJSON(ctx, boot, "http://198.18.30.11:1050/system/health/v1/nodes", &nodes); err != nil {
+		if err := getJSON(ctx, boot, "http://"+subnet+"11:1050/system/health/v1/nodes", &nodes); err != nil {
 			return err
 		}
 		seen := map[string]string{}
 		for _, n := range nodes.Nodes {
 			seen[n.HostIP] = n.Role
 		}
-		if seen["198.18.30.12"] != "master" || seen["198.18.30.21"] != "agent" || len(seen) != 4 {
+		if seen[subnet+"12"] != "master" || seen[subnet+"21"] != "agent" || len(seen) != 4 {
 			return fmt.Errorf("nodes %+v", nodes.Nodes)
 		}
 		return nil
@@ -370,7 +370,7 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 		NodeRole string `json:"node_role"`
 		IP       string `json:"ip"`
 	}
-	if err := getJSON(ctx, boot, "http://198.18.30.21:61001/system/health/v1", &health); err != nil || health.NodeRole != "agent" || health.IP != agent.ip || len(health.Units) < 3 {
+	if err := getJSON(ctx, boot, "http://"+subnet+"21:61001/system/health/v1", &health); err != nil || health.NodeRole != "agent" || health.IP != agent.ip || len(health.Units) < 3 {
 		t.Errorf("a1 3dt health: %+v %v", health, err)
 	}
 
@@ -378,11 +378,11 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 	// answer but never register, and 3dt -diag must say why.
 	for i := 0; i < 5; i++ {
 		var snap map[string]float64
-		if err := getJSON(ctx, boot, "http://198.18.30.22:5051/metrics/snapshot", &snap); err != nil {
+		if err := getJSON(ctx, boot, "http://"+subnet+"22:5051/metrics/snapshot", &snap); err != nil {
 			t.Fatalf("a2 Mesos agent does not answer: %v\nlog:\n%s", err, wrong.unitLog("dcos-mesos-slave.service"))
 		}
 		if snap["slave/registered"] != 0 {
-			t.Fatalf("a2 registered although its ip-detect prints 198.18.30.99: %v", snap)
+			t.Fatalf("a2 registered although its ip-detect prints %s99: %v", subnet, snap)
 		}
 		if i < 4 {
 			time.Sleep(time.Second) // observation window, not synchronisation
