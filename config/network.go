@@ -3,6 +3,8 @@ package config
 import (
 	"math/bits"
 	"net/netip"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/ipv4"
 )
 
 // PrefixLen is the network's prefix length, from network.prefix or
@@ -27,7 +29,7 @@ func (c *Cluster) Netmask() string {
 	if p == 0 {
 		return ""
 	}
-	return uintToIP(^uint32(0) << (32 - p)).String()
+	return ipv4.FromUint(^uint32(0) << (32 - p)).String()
 }
 
 // Subnet is the node network (gateway with prefix), if valid.
@@ -46,7 +48,7 @@ func maskPrefix(mask string) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	u := ipToUint(a)
+	u := ipv4.ToUint(a)
 	ones := bits.LeadingZeros32(^u)
 	if ones == 0 || u<<ones != 0 {
 		return 0, false

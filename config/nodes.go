@@ -1,10 +1,11 @@
 package config
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/ipv4"
 )
 
 // Role is what a node does in the cluster.
@@ -167,13 +168,13 @@ func rangeAddrs(spec string, count int) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%q: first address %v", spec, err)
 	}
-	start := ipToUint(first)
+	start := ipv4.ToUint(first)
 	if hasLast {
 		last, err := parseIPv4(strings.TrimSpace(lastS))
 		if err != nil {
 			return nil, fmt.Errorf("%q: last address %v", spec, err)
 		}
-		end := ipToUint(last)
+		end := ipv4.ToUint(last)
 		if end < start {
 			return nil, fmt.Errorf("%q: last address is before the first", spec)
 		}
@@ -185,7 +186,7 @@ func rangeAddrs(spec string, count int) ([]string, error) {
 	}
 	out := make([]string, count)
 	for i := range out {
-		out[i] = uintToIP(start + uint32(i)).String()
+		out[i] = ipv4.FromUint(start + uint32(i)).String()
 	}
 	return out, nil
 }
@@ -197,15 +198,4 @@ func parseIPv4(s string) (netip.Addr, error) {
 		return netip.Addr{}, fmt.Errorf("%q is not an IPv4 address", s)
 	}
 	return a, nil
-}
-
-func ipToUint(a netip.Addr) uint32 {
-	b := a.As4()
-	return binary.BigEndian.Uint32(b[:])
-}
-
-func uintToIP(u uint32) netip.Addr {
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], u)
-	return netip.AddrFrom4(b)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/ipv4"
 )
 
 func validateSize(r *report, path string, s Size) {
@@ -98,7 +100,7 @@ func validateAddresses(c *Cluster, r *report, nodes []sourcedNode) {
 			continue
 		}
 		if haveSubnet && !outsideReported[n.ipPath] {
-			last := uintToIP(ipToUint(subnet.Addr()) | ^uint32(0)>>subnet.Bits())
+			last := ipv4.Broadcast(subnet)
 			// One report per ipRange is enough: the rest of it is as wrong.
 			outsideReported[n.ipPath] = who != "" && (!subnet.Contains(a) || a == subnet.Addr() || a == last)
 			switch {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
 )
 
 // header opens every generated config.yaml. No timestamp: the same
@@ -64,49 +66,16 @@ func (f *Files) WriteDir(dir string) error {
 	if f.secret {
 		mode = 0o600
 	}
-	if err := writeAtomic(filepath.Join(dir, ConfigPath), f.ConfigYAML, mode); err != nil {
+	if err := fsutil.WriteAtomic(filepath.Join(dir, ConfigPath), f.ConfigYAML, mode); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, IPDetectPath), f.IPDetect, 0o755); err != nil {
+	if err := fsutil.WriteAtomic(filepath.Join(dir, IPDetectPath), f.IPDetect, 0o755); err != nil {
 		return err
 	}
 	if f.IPDetectPublic != nil {
-		if err := writeAtomic(filepath.Join(dir, IPDetectPublicPath), f.IPDetectPublic, 0o755); err != nil {
+		if err := fsutil.WriteAtomic(filepath.Join(dir, IPDetectPublicPath), f.IPDetectPublic, 0o755); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// writeAtomic writes data to a temporary file beside path with mode,
-// syncs it and renames it over path.
-func writeAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	name := tmp.Name()
-	fail := func(err error) error {
-		tmp.Close()
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		return fail(err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/internal/ipv4"
 )
 
 // WantedNodes turns the config's nodes into VM specs, in role order.
@@ -232,7 +233,7 @@ func freeAddrs(spec string, c *config.Cluster, used map[string]bool, count int) 
 			return nil, fmt.Errorf("%q: %w", spec, err)
 		}
 	} else if subnet, ok := c.Subnet(); ok {
-		end = lastHost(subnet)
+		end = ipv4.LastHost(subnet)
 	} else {
 		return nil, fmt.Errorf("%q has no end and the network has no prefix", spec)
 	}
@@ -246,16 +247,6 @@ func freeAddrs(spec string, c *config.Cluster, used map[string]bool, count int) 
 		return nil, fmt.Errorf("%s has %d free address(es), %d needed; widen the range", spec, len(out), count)
 	}
 	return out, nil
-}
-
-// lastHost is the highest address of p below its broadcast address.
-func lastHost(p netip.Prefix) netip.Addr {
-	a := p.Masked().Addr().As4()
-	bits := p.Bits()
-	u := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
-	u |= (1 << (32 - bits)) - 1
-	u-- // skip broadcast
-	return netip.AddrFrom4([4]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)})
 }
 
 // ensureServing checks that the bootstrap node still serves the

@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
 )
 
 // stateVersion is bumped when the file's meaning changes.
@@ -114,7 +115,7 @@ func (s *StateStore) Save() error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(s.Path, append(data, '\n'), 0o600)
+	return fsutil.WriteAtomic(s.Path, append(data, '\n'), 0o600)
 }
 
 // NodeNames returns the recorded node names, sorted.
@@ -125,36 +126,4 @@ func (st *State) NodeNames() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// WriteFileAtomic writes data to path through a temp file in the same
-// directory, fsyncs and renames it, so readers see the old or the new
-// file, never a torn one. The directory is created 0700.
-func WriteFileAtomic(path string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // no-op after a successful rename
-	if err := f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

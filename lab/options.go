@@ -8,6 +8,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"regexp"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/ipv4"
 )
 
 // Options configures a lab. The zero value of every field but Dir takes
@@ -105,9 +107,7 @@ func (o Options) linkPrefix() string {
 
 // offset is ip's position inside the subnet (the gateway is 1).
 func (o Options) offset(ip netip.Addr) int {
-	a, b := o.Subnet.Addr().As4(), ip.As4()
-	return int(uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])) -
-		int(uint32(a[0])<<24|uint32(a[1])<<16|uint32(a[2])<<8|uint32(a[3]))
+	return ipv4.Offset(o.Subnet.Addr(), ip)
 }
 
 // vethName is the root-side end of the host at ip.

@@ -13,6 +13,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
 )
 
 // fileLocks serialises access to each known_hosts file within the process;
@@ -156,7 +158,7 @@ func (h *hostKeys) replace(addr string, key gossh.PublicKey, old []knownhosts.Kn
 		out[n-1] += "\n"
 	}
 	out = append(out, knownhosts.Line([]string{addr}, key)+"\n")
-	if err := writeFileAtomic(h.file, []byte(strings.Join(out, "")), 0o600); err != nil {
+	if err := fsutil.WriteAtomic(h.file, []byte(strings.Join(out, "")), 0o600); err != nil {
 		return fmt.Errorf("known_hosts: replace entry for %s in %s: %w", knownhosts.Normalize(addr), h.file, err)
 	}
 	if h.log != nil {
@@ -185,30 +187,6 @@ func appendLine(file, line string) error {
 		return fmt.Errorf("known_hosts: append to %s: %w", file, err)
 	}
 	return f.Close()
-}
-
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func describeKey(k gossh.PublicKey) string {
