@@ -40,7 +40,18 @@ func (p checkHealth) nodes(r *Run) []VMSpec {
 		only = p.only(r)
 	}
 	var out []VMSpec
-	for _, n := range r.dcosNodes() {
+	candidates := r.dcosNodes()
+	if p.once {
+		// status: the cluster's agents beyond the config too
+		r.mu.Lock()
+		for _, v := range r.extra {
+			if v.Role == RoleAgent || v.Role == RolePublicAgent {
+				candidates = append(candidates, VMSpec{Name: v.Name, IP: v.IP, Role: v.Role})
+			}
+		}
+		r.mu.Unlock()
+	}
+	for _, n := range candidates {
 		if only != nil && n.Role != RoleMaster && !only[n.Name] {
 			continue
 		}

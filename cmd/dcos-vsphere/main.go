@@ -89,13 +89,11 @@ func report(err error, g *globalOptions, stdout, stderr io.Writer, signalled boo
 	}
 	code := exitCodeOf(err, signalled)
 	var reported reportedError
-	switch {
-	case errors.As(err, &reported):
-	case g != nil && g.json():
+	if g != nil && g.json() && !errors.As(err, &reported) {
 		writeJSONError(stdout, err, code)
-	default:
-		fmt.Fprintln(stderr, "Error:", err)
 	}
+	// People read stderr whatever the output format.
+	fmt.Fprintln(stderr, "Error:", err)
 	return code
 }
 
@@ -105,10 +103,10 @@ func exitCodeOf(err error, signalled bool) int {
 	switch {
 	case errors.Is(err, installer.ErrStopped), signalled && errors.Is(err, context.Canceled):
 		return exitStopped
-	case errors.Is(err, context.DeadlineExceeded):
-		return exitFailure // --timeout: a run failure, whatever was waited for
 	case errors.As(err, &ec):
 		return ec.ExitCode()
+	case errors.Is(err, context.DeadlineExceeded):
+		return exitFailure // --timeout: a run failure, whatever was waited for
 	case errors.As(err, &ue):
 		return exitUsage
 	case isConnectionError(err):
