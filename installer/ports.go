@@ -27,6 +27,7 @@ type VMInfo struct {
 	IP           string
 	Ref          string // managed object reference, e.g. vm-42
 	InstanceUUID string
+	Host         string // ESXi host it runs on, "" when unknown
 	PoweredOn    bool
 	// Created is true when this run cloned it (as opposed to adopting a
 	// VM an earlier run made): its SSH host key is new, so a stale

@@ -46,7 +46,7 @@ func toTemplateSpecs(specs []VMSpec) []templates.VMSpec {
 }
 
 func (v *vsphereCloud) Preflight(ctx context.Context, create []VMSpec) error {
-	inv, err := v.s.Preflight(ctx, v.vc, v.c.Template, toTemplateSpecs(create))
+	inv, err := v.s.Preflight(ctx, templates.PreflightRequest{Cluster: v.c.Name, VCenter: v.vc, Template: v.c.Template, VMs: toTemplateSpecs(create)})
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (v *vsphereCloud) ClusterVMs(ctx context.Context) ([]VMInfo, error) {
 }
 
 func fromTemplateVM(vm templates.VM) VMInfo {
-	return VMInfo{Name: vm.Name, Role: vm.Role, IP: vm.IP, Ref: vm.Ref, InstanceUUID: vm.InstanceUUID, Created: vm.Created, PoweredOn: vm.PoweredOn}
+	return VMInfo{Name: vm.Name, Role: vm.Role, IP: vm.IP, Ref: vm.Ref, InstanceUUID: vm.InstanceUUID, Host: vm.Host, Created: vm.Created, PoweredOn: vm.PoweredOn}
 }
 
 func (v *vsphereCloud) EnsureVMs(ctx context.Context, specs []VMSpec, step func(node, step string)) ([]VMInfo, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -90,6 +91,18 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	if len(conflicts) > 0 {
 		return nil, errors.Join(conflicts...)
 	}
+	var warnings []string
+	r.place, warnings = inv.place(plan)
+	for _, w := range warnings {
+		r.warn(w)
+	}
+	if r.place.rule {
+		r.rule = &ruleKeeper{s: s, inv: inv, cluster: plan.Cluster, members: slices.Clone(r.place.masters)}
+		// Masters of an earlier run are kept apart before anything else.
+		if err := r.rule.join(ctx, types.ManagedObjectReference{}); err != nil {
+			return nil, err
+		}
+	}
 
 	results := make([]VM, len(plan.VMs))
 	errs := make([]error, len(plan.VMs))
@@ -166,10 +179,21 @@ func checkUnique(vms []VMSpec) error {
 
 // cloneRun is one EnsureVMs call.
 type cloneRun struct {
-	s    *Session
-	inv  *Inventory
-	plan ClonePlan
-	base cloneBase
+	s     *Session
+	inv   *Inventory
+	plan  ClonePlan
+	base  cloneBase
+	place placement
+	rule  *ruleKeeper // nil: no anti-affinity rule
+}
+
+// warn reports through plan.Warn, or else the session's Options.Warn.
+func (r *cloneRun) warn(msg string) {
+	if r.plan.Warn != nil {
+		r.plan.Warn(msg)
+		return
+	}
+	r.s.warnf("%s", msg)
 }
 
 func (r *cloneRun) emit(vm string, start time.Time, step Step, mod func(*Event)) {
@@ -221,6 +245,12 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 	if err != nil {
 		return res, err
 	}
+	if h, ok := r.place.host[spec.Name]; ok {
+		cs.Location.Host = &h
+	}
+	if ds, ok := r.place.datastore[spec.Name]; ok {
+		cs.Location.Datastore = &ds
+	}
 	r.emit(spec.Name, start, StepCloning, nil)
 	what := fmt.Sprintf("clone %s from template %s in %s", spec.Name, r.inv.TemplateName, r.inv.Where())
 	var vmRef types.ManagedObjectReference
@@ -255,6 +285,11 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 		return res, describe(what, err)
 	}
 	res.Ref, res.InstanceUUID, res.Created = vmRef.Value, uuid, true
+	if r.rule != nil && spec.Role == string(config.RoleMaster) {
+		if err := r.rule.join(ctx, vmRef); err != nil {
+			return res, fmt.Errorf("keep master %s apart from the other masters: %w", spec.Name, err)
+		}
+	}
 	r.emit(spec.Name, start, StepCustomizing, nil)
 	vm := object.NewVirtualMachine(r.s.client, vmRef)
 	return r.powerOnAndWait(ctx, spec, vm, res, start)
@@ -297,6 +332,7 @@ func (r *cloneRun) adopt(ctx context.Context, spec VMSpec, info vmInfo, start ti
 	vm := object.NewVirtualMachine(r.s.client, info.Ref)
 	if info.PowerState == types.VirtualMachinePowerStatePoweredOn && info.IP != "" {
 		res.IP = info.IP
+		res.Host = r.s.hostName(ctx, r.inv, info.Host)
 		return res, checkIP(spec, res.IP)
 	}
 	return r.powerOnAndWait(ctx, spec, vm, res, start)
@@ -353,9 +389,11 @@ func (r *cloneRun) powerOnAndWait(ctx context.Context, spec VMSpec, vm *object.V
 		return res, fmt.Errorf("wait for the customized IP of %s: %w", spec.Name, err)
 	}
 	res.IP = ip
+	uuid, h := r.s.uuidAndHost(ctx, vm)
 	if res.InstanceUUID == "" {
-		res.InstanceUUID = r.s.instanceUUID(ctx, vm)
+		res.InstanceUUID = uuid
 	}
+	res.Host = r.s.hostName(ctx, r.inv, h)
 	return res, checkIP(spec, ip)
 }
 

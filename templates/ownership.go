@@ -40,10 +40,11 @@ type vmInfo struct {
 	PowerState   types.VirtualMachinePowerState
 	InstanceUUID string
 	IP           string
+	Host         types.ManagedObjectReference // ESXi host it is registered on
 }
 
 var vmProps = []string{"name", "parent", "config.template", "config.annotation", "config.extraConfig",
-	"config.instanceUuid", "runtime.powerState", "guest.ipAddress"}
+	"config.instanceUuid", "runtime.powerState", "runtime.host", "guest.ipAddress"}
 
 // listVMs returns every VM and template below root, by name.
 func (s *Session) listVMs(ctx context.Context, root types.ManagedObjectReference) (map[string][]vmInfo, error) {
@@ -66,6 +67,9 @@ func (s *Session) listVMs(ctx context.Context, root types.ManagedObjectReference
 
 func toVMInfo(vm *mo.VirtualMachine) vmInfo {
 	info := vmInfo{Ref: vm.Self, Name: vm.Name, PowerState: vm.Runtime.PowerState}
+	if vm.Runtime.Host != nil {
+		info.Host = *vm.Runtime.Host
+	}
 	if vm.Parent != nil {
 		info.Parent = *vm.Parent
 	}

@@ -16,8 +16,9 @@ type VM struct {
 	Ref          string // managed object reference value, e.g. vm-123
 	InstanceUUID string
 	IP           string
-	Created      bool // cloned by this run (false: adopted from an earlier run)
-	PoweredOn    bool // as last seen (ListClusterVMs, or ready after EnsureVMs)
+	Host         string // the ESXi host it runs on (name), "" when unknown
+	Created      bool   // cloned by this run (false: adopted from an earlier run)
+	PoweredOn    bool   // as last seen (ListClusterVMs, or ready after EnsureVMs)
 }
 
 // Step is where a VM is in the clone phase.

@@ -127,10 +127,38 @@ func (s *Session) waitIP(ctx context.Context, vm *object.VirtualMachine, want st
 // isInvalidProperty reports a server that does not know a property.
 func isInvalidProperty(err error) bool { return fault.Is(err, &types.InvalidProperty{}) }
 
-func (s *Session) instanceUUID(ctx context.Context, vm *object.VirtualMachine) string {
+// uuidAndHost reads the VM's instance UUID and the ESXi host it is on
+// ("" and a zero reference when unreadable: both are informational).
+func (s *Session) uuidAndHost(ctx context.Context, vm *object.VirtualMachine) (string, types.ManagedObjectReference) {
 	var m mo.VirtualMachine
-	if err := vm.Properties(ctx, vm.Reference(), []string{"config.instanceUuid"}, &m); err != nil || m.Config == nil {
+	if err := vm.Properties(ctx, vm.Reference(), []string{"config.instanceUuid", "runtime.host"}, &m); err != nil {
+		return "", types.ManagedObjectReference{}
+	}
+	var uuid string
+	var host types.ManagedObjectReference
+	if m.Config != nil {
+		uuid = m.Config.InstanceUuid
+	}
+	if m.Runtime.Host != nil {
+		host = *m.Runtime.Host
+	}
+	return uuid, host
+}
+
+// hostName is the name of an ESXi host: from the preflight's host list,
+// else read from vCenter ("" when unknown).
+func (s *Session) hostName(ctx context.Context, inv *Inventory, ref types.ManagedObjectReference) string {
+	if ref.Value == "" {
 		return ""
 	}
-	return m.Config.InstanceUuid
+	if inv != nil {
+		if n := inv.compute.hostName(ref); n != "" {
+			return n
+		}
+	}
+	var h mo.HostSystem
+	if err := property.DefaultCollector(s.client).RetrieveOne(ctx, ref, []string{"name"}, &h); err != nil {
+		return ""
+	}
+	return h.Name
 }
