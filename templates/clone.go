@@ -98,9 +98,15 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	}
 	if r.place.rule {
 		r.rule = &ruleKeeper{s: s, inv: inv, cluster: plan.Cluster, members: slices.Clone(r.place.masters)}
-		// Masters of an earlier run are kept apart before anything else.
+		// Masters of an earlier run are kept apart before anything else. If
+		// that fails and no master is to be made (add-agents), the run goes
+		// on with a warning; new masters would fail to join, so stop.
 		if err := r.rule.join(ctx, types.ManagedObjectReference{}); err != nil {
-			return nil, err
+			if len(r.place.masters) < countRole(plan.VMs, config.RoleMaster) {
+				return nil, err
+			}
+			r.warn(fmt.Sprintf("placement: the existing masters are not kept apart by a DRS rule: %v", err))
+			r.rule = nil
 		}
 	}
 
@@ -161,6 +167,16 @@ func isClosed(c chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+func countRole(vms []VMSpec, role config.Role) int {
+	n := 0
+	for _, vm := range vms {
+		if vm.Role == string(role) {
+			n++
+		}
+	}
+	return n
 }
 
 func checkUnique(vms []VMSpec) error {

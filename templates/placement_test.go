@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vmware/govmomi/simulator"
+	"github.com/vmware/govmomi/vim25/types"
+
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/templates"
 	"github.com/dcos-vsphere/dcos-vsphere/templates/vcsimtest"
@@ -254,5 +257,26 @@ func TestForeignRuleIsNotTouched(t *testing.T) {
 	}
 	if n := len(ours(t, sim)); n != 0 {
 		t.Fatalf("%d VMs left after the failed run", n)
+	}
+}
+
+// Masters of an earlier run without a rule (DRS was off): add-agents with
+// DRS on tries to write the rule first; when vCenter refuses, the agents
+// are still added, with a warning.
+func TestRuleFailureForExistingMastersOnlyWarns(t *testing.T) {
+	sim := withTemplate(t, vcsimtest.Options{})
+	sim.SetDRS(t, "DC0_C0", false)
+	s, warns := connectWarn(t, sim)
+	specs := specsWith(3, 1)
+	install(t, sim, s, sim.VCenter(), specs[:4])
+	sim.SetDRS(t, "DC0_C0", true)
+	sim.AddFault(&simulator.FaultInjectionRule{MethodName: "ReconfigureComputeResource_Task", ObjectType: "ClusterComputeResource", ObjectName: "DC0_C0",
+		FaultType: simulator.FaultTypeCustom, Fault: &types.NoPermission{PrivilegeId: templates.PrivEditCluster}})
+	install(t, sim, s, sim.VCenter(), specs)
+	if n := len(ours(t, sim)); n != len(specs) {
+		t.Fatalf("%d VMs; want %d", n, len(specs))
+	}
+	if got := warns.with("placement: the existing masters are not kept apart by a DRS rule: "); len(got) != 1 || !strings.Contains(got[0], "NoPermission") {
+		t.Fatalf("warnings %q", warns.all)
 	}
 }
