@@ -62,16 +62,6 @@ func (inv *Inventory) Where() string {
 	return inv.Datacenter.Name() + "/" + strings.Replace(rel, "/Resources", "", 1)
 }
 
-// Hosts is the ESXi hosts VMs may be placed on, by name (connected,
-// powered on, not in maintenance, seeing the datastores and the network).
-func (inv *Inventory) Hosts() []string {
-	var out []string
-	for _, h := range inv.compute.usable() {
-		out = append(out, h.Name)
-	}
-	return out
-}
-
 // PreflightRequest is what Preflight checks.
 type PreflightRequest struct {
 	// Cluster is the cluster's mark: its existing masters count when
