@@ -78,6 +78,7 @@ var badCatalogue = map[string][]want{
 	"vcenter-http-without-insecure":     {{3, 8, "vcenter.url", "http:// sends the vCenter password in clear text; use https://"}},
 	"vcenter-two-trust-options":         {{10, 13, "vcenter.insecure", "set only one of vcenter.caFile, vcenter.thumbprint, vcenter.insecure (found vcenter.thumbprint and vcenter.insecure)"}},
 	"vcenter-cluster-and-pool":          {{11, 17, "vcenter.resourcePool", "set vcenter.cluster or vcenter.resourcePool, not both"}},
+	"vcenter-datastore-and-cluster":     {{11, 21, "vcenter.datastoreCluster", "set vcenter.datastore or vcenter.datastoreCluster, not both"}},
 	"missing-required-fields": {
 		{1, 1, "dcos.installer", "required"},
 		{1, 1, "network.gateway", "required"},

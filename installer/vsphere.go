@@ -46,7 +46,7 @@ func toTemplateSpecs(specs []VMSpec) []templates.VMSpec {
 }
 
 func (v *vsphereCloud) Preflight(ctx context.Context, create []VMSpec) error {
-	inv, err := v.s.Preflight(ctx, v.vc, v.c.Template, toTemplateSpecs(create))
+	inv, err := v.s.Preflight(ctx, templates.PreflightRequest{Cluster: v.c.Name, VCenter: v.vc, Template: v.c.Template, VMs: toTemplateSpecs(create)})
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (v *vsphereCloud) Destroy(ctx context.Context, vms []VMInfo) error {
 	for i, vm := range vms {
 		list[i] = templates.VM{Name: vm.Name, Ref: vm.Ref}
 	}
-	_, err := v.s.DestroyVMs(ctx, list, nil)
+	_, err := v.s.DestroyVMs(ctx, v.c.Name, list, nil)
 	return err
 }
 

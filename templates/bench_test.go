@@ -99,7 +99,7 @@ func runOurs(b *testing.B, sim *vcsimtest.Sim, specs []templates.VMSpec) {
 		b.Fatal(err)
 	}
 	defer s.Close(ctx)
-	inv, err := s.Preflight(ctx, sim.VCenter(), config.Template{Name: "centos7"}, specs)
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: config.Template{Name: "centos7"}, VMs: specs})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -57,7 +58,7 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	if plan.Cluster == "" || plan.ClusterID == "" {
 		return nil, errors.New("clone: cluster name or id is empty")
 	}
-	if err := s.createFolder(ctx, inv); err != nil {
+	if err := s.ensureVMFolder(ctx, inv); err != nil {
 		return nil, err
 	}
 	if plan.Concurrency <= 0 {
@@ -94,6 +95,24 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	}
 	if len(conflicts) > 0 {
 		return nil, errors.Join(conflicts...)
+	}
+	var warnings []string
+	r.place, warnings = inv.place(plan)
+	for _, w := range warnings {
+		r.warn(w)
+	}
+	if r.place.rule {
+		r.rule = &ruleKeeper{s: s, inv: inv, cluster: plan.Cluster, members: slices.Clone(r.place.masters)}
+		// Masters of an earlier run are kept apart before anything else. If
+		// that fails and no master is to be made (add-agents), the run goes
+		// on with a warning; new masters would fail to join, so stop.
+		if err := r.rule.join(ctx, types.ManagedObjectReference{}); err != nil {
+			if len(r.place.masters) < countRole(plan.VMs, config.RoleMaster) {
+				return nil, err
+			}
+			r.warn(fmt.Sprintf("placement: the existing masters are not kept apart by a DRS rule: %v", err))
+			r.rule = nil
+		}
 	}
 
 	results := make([]VM, len(plan.VMs))
@@ -148,6 +167,16 @@ func isClosed(c chan struct{}) bool {
 	}
 }
 
+func countRole(vms []VMSpec, role config.Role) int {
+	n := 0
+	for _, vm := range vms {
+		if vm.Role == string(role) {
+			n++
+		}
+	}
+	return n
+}
+
 func checkUnique(vms []VMSpec) error {
 	seen := map[string]bool{}
 	for _, vm := range vms {
@@ -164,10 +193,21 @@ func checkUnique(vms []VMSpec) error {
 
 // cloneRun is one EnsureVMs call.
 type cloneRun struct {
-	s    *Session
-	inv  *Inventory
-	plan ClonePlan
-	base cloneBase
+	s     *Session
+	inv   *Inventory
+	plan  ClonePlan
+	base  cloneBase
+	place placement
+	rule  *ruleKeeper // nil: no anti-affinity rule
+}
+
+// warn reports through plan.Warn, or else the session's Options.Warn.
+func (r *cloneRun) warn(msg string) {
+	if r.plan.Warn != nil {
+		r.plan.Warn(msg)
+		return
+	}
+	r.s.warnf("%s", msg)
 }
 
 func (r *cloneRun) emit(vm string, start time.Time, step Step, mod func(*Event)) {
@@ -219,6 +259,12 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 	if err != nil {
 		return res, err
 	}
+	if h, ok := r.place.host[spec.Name]; ok {
+		cs.Location.Host = &h
+	}
+	if ds, ok := r.place.datastore[spec.Name]; ok {
+		cs.Location.Datastore = &ds
+	}
 	r.emit(spec.Name, start, StepCloning, nil)
 	what := fmt.Sprintf("clone %s from template %s in %s", spec.Name, r.inv.TemplateName, r.inv.Where())
 	var vmRef types.ManagedObjectReference
@@ -253,6 +299,11 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 		return res, describe(what, err)
 	}
 	res.Ref, res.InstanceUUID, res.ClusterID, res.Created = vmRef.Value, uuid, r.plan.ClusterID, true
+	if r.rule != nil && spec.Role == string(config.RoleMaster) {
+		if err := r.rule.join(ctx, vmRef); err != nil {
+			return res, fmt.Errorf("keep master %s apart from the other masters: %w", spec.Name, err)
+		}
+	}
 	r.emit(spec.Name, start, StepCustomizing, nil)
 	vm := object.NewVirtualMachine(r.s.client, vmRef)
 	return r.powerOnAndWait(ctx, spec, vm, res, start)
@@ -303,6 +354,7 @@ func (r *cloneRun) adopt(ctx context.Context, spec VMSpec, info vmInfo, start ti
 	vm := object.NewVirtualMachine(r.s.client, info.Ref)
 	if info.PowerState == types.VirtualMachinePowerStatePoweredOn && info.IP != "" {
 		res.IP = info.IP
+		res.Host = r.s.hostName(ctx, r.inv, info.Host)
 		return res, checkIP(spec, res.IP)
 	}
 	return r.powerOnAndWait(ctx, spec, vm, res, start)
@@ -359,11 +411,10 @@ func (r *cloneRun) powerOnAndWait(ctx context.Context, spec VMSpec, vm *object.V
 		return res, fmt.Errorf("wait for the customized IP of %s: %w", spec.Name, err)
 	}
 	res.IP = ip
-	if res.InstanceUUID == "" || res.BIOSUUID == "" {
-		instance, bios := r.s.uuids(ctx, vm)
-		res.InstanceUUID = cmp.Or(res.InstanceUUID, instance)
-		res.BIOSUUID = cmp.Or(res.BIOSUUID, bios)
-	}
+	instance, bios, h := r.s.uuidsAndHost(ctx, vm)
+	res.InstanceUUID = cmp.Or(res.InstanceUUID, instance)
+	res.BIOSUUID = cmp.Or(res.BIOSUUID, bios)
+	res.Host = r.s.hostName(ctx, r.inv, h)
 	return res, checkIP(spec, ip)
 }
 

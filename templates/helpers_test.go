@@ -3,6 +3,7 @@ package templates_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -115,4 +116,21 @@ func ours(t *testing.T, sim *vcsimtest.Sim) map[string]vcsimtest.VMInfo {
 		}
 	}
 	return out
+}
+
+// destroyNamed destroys testCluster's VMs in vc's folder named names (all
+// of them without names), as the installer does: list, pick, DestroyVMs.
+func destroyNamed(t *testing.T, s *templates.Session, vc config.VCenter, names ...string) ([]templates.VM, error) {
+	t.Helper()
+	listed, err := s.ListClusterVMs(testCtx(t), vc, testCluster)
+	if err != nil {
+		return nil, err
+	}
+	var picked []templates.VM
+	for _, vm := range listed {
+		if len(names) == 0 || slices.Contains(names, vm.Name) {
+			picked = append(picked, vm)
+		}
+	}
+	return s.DestroyVMs(testCtx(t), testCluster, picked, nil)
 }

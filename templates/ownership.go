@@ -51,11 +51,12 @@ type vmInfo struct {
 	InstanceUUID string
 	IP           string
 	// IPs are every IPv4 address the guest reports (guest.net).
-	IPs []string
+	IPs  []string
+	Host types.ManagedObjectReference // ESXi host it is registered on
 }
 
 var vmProps = []string{"name", "parent", "config.template", "config.annotation", "config.extraConfig",
-	"config.instanceUuid", "config.uuid", "runtime.powerState", "guest.ipAddress", "guest.net"}
+	"config.instanceUuid", "config.uuid", "runtime.powerState", "runtime.host", "guest.ipAddress", "guest.net"}
 
 // listVMs returns every VM and template below root, by name.
 func (s *Session) listVMs(ctx context.Context, root types.ManagedObjectReference) (map[string][]vmInfo, error) {
@@ -78,6 +79,9 @@ func (s *Session) listVMs(ctx context.Context, root types.ManagedObjectReference
 
 func toVMInfo(vm *mo.VirtualMachine) vmInfo {
 	info := vmInfo{Ref: vm.Self, Name: vm.Name, PowerState: vm.Runtime.PowerState}
+	if vm.Runtime.Host != nil {
+		info.Host = *vm.Runtime.Host
+	}
 	if vm.Parent != nil {
 		info.Parent = *vm.Parent
 	}

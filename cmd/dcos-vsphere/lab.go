@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -22,6 +24,7 @@ import (
 // labFlags are the options of `lab up`.
 type labFlags struct {
 	dir, bridge, subnet, prefix, vcenterAddr string
+	datastoreCapacity                        string
 	detach, child, json                      bool
 	topo                                     lab.Topology
 }
@@ -83,6 +86,7 @@ func newLabUpCmd(g *globalOptions) *cobra.Command {
 	fl.StringVar(&f.subnet, "subnet", "198.18.0.0/24", "lab subnet, inside 198.18.0.0/15; its first address is the gateway")
 	fl.StringVar(&f.prefix, "prefix", "dvlab-", "name prefix of the lab's namespaces and veths")
 	fl.StringVar(&f.vcenterAddr, "vcenter-addr", "127.0.0.1:0", "listen address of the simulated vCenter")
+	fl.StringVar(&f.datastoreCapacity, "datastore-capacity", "4TiB", "size of the lab datastore LocalDS_0, in GiB or TiB (e.g. 500GiB, 16TiB); three quarters start free")
 	fl.BoolVar(&f.child, "detached-child", false, "internal: the background process of --detach")
 	_ = fl.MarkHidden("detached-child")
 	return cmd
@@ -93,7 +97,32 @@ func (f *labFlags) options(log io.Writer) (lab.Options, error) {
 	if err != nil {
 		return lab.Options{}, usageError{fmt.Errorf("--subnet %q: %w", f.subnet, err)}
 	}
-	return lab.Options{Dir: f.dir, Bridge: f.bridge, Subnet: subnet, NetnsPrefix: f.prefix, VCenterAddr: f.vcenterAddr, Log: log}, nil
+	capacity, err := parseBinarySize(f.datastoreCapacity)
+	if err != nil {
+		return lab.Options{}, usageError{fmt.Errorf("--datastore-capacity: %w", err)}
+	}
+	return lab.Options{Dir: f.dir, Bridge: f.bridge, Subnet: subnet, NetnsPrefix: f.prefix, VCenterAddr: f.vcenterAddr,
+		DatastoreCapacity: capacity, Log: log}, nil
+}
+
+// parseBinarySize reads a whole number of GiB or TiB ("500GiB", "16TiB").
+func parseBinarySize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"TiB", 40}, {"GiB", 30}}
+	for _, u := range units {
+		num, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n <= 0 || n > 1<<(62-u.shift) {
+			return 0, fmt.Errorf("%q is not a positive whole number of %s", s, u.suffix)
+		}
+		return n << u.shift, nil
+	}
+	return 0, fmt.Errorf("%q: give a size in GiB or TiB, e.g. 500GiB or 16TiB", s)
 }
 
 const (
@@ -172,6 +201,9 @@ Lab status:      dcos-vsphere lab status --dir %s
 // detachLab re-executes `lab up` in the background and waits until it is
 // ready (DIR/lab.ready) or has failed.
 func detachLab(cmd *cobra.Command, f *labFlags) error {
+	if _, err := f.options(io.Discard); err != nil { // a usage error now, not from the child
+		return err
+	}
 	dir, err := filepath.Abs(f.dir)
 	if err != nil {
 		return err
@@ -199,7 +231,8 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 	}
 	child := exec.Command(self, "lab", "up", "--detached-child", "--dir", dir, "-o", output,
 		"--masters", fmt.Sprint(f.topo.Masters), "--agents", fmt.Sprint(f.topo.Agents), "--public-agents", fmt.Sprint(f.topo.PublicAgents),
-		"--bridge", f.bridge, "--subnet", f.subnet, "--prefix", f.prefix, "--vcenter-addr", f.vcenterAddr)
+		"--bridge", f.bridge, "--subnet", f.subnet, "--prefix", f.prefix, "--vcenter-addr", f.vcenterAddr,
+		"--datastore-capacity", f.datastoreCapacity)
 	child.Stdout, child.Stderr = logf, logf
 	child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := child.Start(); err != nil {
