@@ -23,8 +23,8 @@ type Inventory struct {
 	// member with the most free space (where an OVA is imported).
 	Datastore *object.Datastore
 	// StoragePod is vcenter.datastoreCluster (nil without one).
-	StoragePod   *object.StoragePod
-	Network      object.NetworkReference // nil: keep the template's network
+	StoragePod *object.StoragePod
+	Network    object.NetworkReference // nil: keep the template's network
 	// Folder is nil while the VM folder does not exist yet: Preflight
 	// creates nothing; EnsureVMs (or the OVA import) creates it.
 	Folder       *object.Folder
