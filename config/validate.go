@@ -45,6 +45,7 @@ func validate(c *Cluster, r *report) {
 	validateDCOS(c, r)
 	validateRegistry(c, r)
 	validateACS(c, r)
+	validateInventoryPaths(c, r)
 }
 
 func required(r *report, path, v string) {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
 )
 
 // DCOSState is how far DC/OS's own setup got on a node.
@@ -85,7 +87,7 @@ const (
 	configMarker = "genconf/.dcos-vsphere-config.sha256"
 	// stagingPrefix starts the names of upload temp files this tool
 	// leaves, so that stale ones can be found and removed safely.
-	stagingPrefix = ".dcos-vsphere-"
+	stagingPrefix = ssh.StagingPrefix
 )
 
 // probeScript prints one key=value line per fact. It changes nothing.
@@ -115,7 +117,7 @@ if [ -f %[2]s/genconf/serve/dcos_install.sh ]; then
   curl -fsS --max-time 3 -o /dev/null http://127.0.0.1:%[4]d/dcos_install.sh 2>/dev/null && echo "serving=yes"
 fi
 n=0
-for d in "$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" %[2]s /etc/dcos-vsphere /etc/mesosphere; do
+for d in "$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" %[2]s %[2]s/.candidate/genconf %[2]s/genconf /etc /etc/dcos-vsphere /etc/mesosphere; do
   [ -n "$d" ] && [ -d "$d" ] || continue
   for f in "$d"/%[5]s*.tmp-*; do [ -e "$f" ] && n=$((n+1)); done
 done
@@ -126,9 +128,9 @@ echo "stale_uploads=$n"
 // tidyScript removes the temp files of interrupted uploads (only ours:
 // they carry stagingPrefix).
 func tidyScript() Script {
-	return Script{Name: "tidy", Body: fmt.Sprintf(`for d in "$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" %s /etc/dcos-vsphere /etc/mesosphere; do
+	return Script{Name: "tidy", Body: fmt.Sprintf(`for d in "$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" %[1]s %[1]s/.candidate/genconf %[1]s/genconf /etc /etc/dcos-vsphere /etc/mesosphere; do
   [ -n "$d" ] && [ -d "$d" ] || continue
-  rm -f -- "$d"/%s*.tmp-*
+  rm -f -- "$d"/%[2]s*.tmp-*
 done
 `, bootstrapDir, stagingPrefix)}
 }

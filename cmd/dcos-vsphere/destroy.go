@@ -26,7 +26,7 @@ you to type the cluster name; otherwise --force is required.`, installer.Destroy
 		Example: `  dcos-vsphere destroy --config cluster.yaml
   dcos-vsphere destroy --config cluster.yaml --vm agent-3 --force`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.loadConfig(cmd)
+			c, err := f.loadConfigOnly(cmd)
 			if err != nil {
 				return err
 			}

@@ -48,8 +48,22 @@ func (f *runFlags) register(cmd *cobra.Command, which flowFlags) {
 	}
 }
 
-// loadConfig reads and validates the config, printing warnings.
+// loadConfig reads and validates the config (and checks the files it
+// names), printing warnings.
 func (f *runFlags) loadConfig(cmd *cobra.Command) (*config.Cluster, error) {
+	c, err := f.loadConfigOnly(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckFiles(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loadConfigOnly is loadConfig without the file checks (destroy needs
+// neither the SSH key nor the installer).
+func (f *runFlags) loadConfigOnly(cmd *cobra.Command) (*config.Cluster, error) {
 	if f.config == "" {
 		return nil, usageError{fmt.Errorf("--config is required (write one with `dcos-vsphere init` or use the guided `dcos-vsphere install` on a terminal)")}
 	}

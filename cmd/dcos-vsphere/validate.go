@@ -26,7 +26,9 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 			}
 			if err == nil {
-				_, err = renderGenconf(c) // the DC/OS 1.9 rules on dcos.*
+				// the files it names and the DC/OS 1.9 rules on dcos.*, all at once
+				_, gerr := renderGenconf(c)
+				err = joinConfigErrors(c.CheckFiles(), gerr)
 			}
 			if err != nil {
 				if g.json() {
