@@ -275,3 +275,12 @@ func jsonLine(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// ConfigError is a fake config problem (exit code 2), as a wrong
+// inventory name from vCenter's preflight is.
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+// ExitCode is 2.
+func (e *ConfigError) ExitCode() int { return 2 }
