@@ -3,7 +3,6 @@ package installer
 import (
 	"context"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
