@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -254,15 +253,6 @@ func packageOf(configYAML, ipDetect []byte) string {
 	h.Write(configYAML)
 	h.Write(ipDetect)
 	return "dcos-config--setup_" + hex.EncodeToString(h.Sum(nil))[:20]
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // errFault is what an injected failure returns.
