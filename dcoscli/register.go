@@ -17,11 +17,11 @@ import (
 
 // Names in the CLI's directory.
 const (
-	DirEnv       = "DCOS_DIR"   // CLI 0.5+: the directory itself
-	ClustersDir  = "clusters"   // per-cluster directories
-	ConfigFile   = "dcos.toml"  // in a cluster directory; also the legacy global file
-	AttachedFile = "attached"   // empty marker: the cluster commands act on
-	Legacy04Dir  = "cli-0.4"    // our DCOS_CONFIG files for CLI 0.4.x
+	DirEnv       = "DCOS_DIR"    // CLI 0.5+: the directory itself
+	ClustersDir  = "clusters"    // per-cluster directories
+	ConfigFile   = "dcos.toml"   // in a cluster directory; also the legacy global file
+	AttachedFile = "attached"    // empty marker: the cluster commands act on
+	Legacy04Dir  = "cli-0.4"     // our DCOS_CONFIG files for CLI 0.4.x
 	configEnv04  = "DCOS_CONFIG" // CLI 0.4.x: the one config file
 )
 
@@ -359,4 +359,3 @@ func writeLegacy04(dir string, c Cluster) (string, string, error) {
 	}
 	return p, Updated, nil
 }
-

@@ -158,11 +158,11 @@ func (w *acsWorld) writeStandinData(h *Host, self acsNode) error {
 		agents = append(agents, a)
 	}
 	docs := map[string]any{
-		"nodes.json":        map[string]any{"nodes": nodes},
-		"slaves.json":       map[string]any{"slaves": agents},
+		"nodes.json":         map[string]any{"nodes": nodes},
+		"slaves.json":        map[string]any{"slaves": agents},
 		"state-summary.json": map[string]any{"hostname": self.IP, "cluster": w.st.ClusterName, "slaves": agents, "frameworks": []any{}},
-		"metadata.json":     map[string]string{"PUBLIC_IPV4": w.st.PublicAddr, "CLUSTER_ID": w.st.ClusterID},
-		"buildinfo.json":    map[string]any{},
+		"metadata.json":      map[string]string{"PUBLIC_IPV4": w.st.PublicAddr, "CLUSTER_ID": w.st.ClusterID},
+		"buildinfo.json":     map[string]any{},
 	}
 	disk := hostDisk{dir: h.Dir}
 	for name, doc := range docs {
