@@ -360,4 +360,3 @@ func TestACSOnLab(t *testing.T) {
 		}
 	})
 }
-
