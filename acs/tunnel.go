@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
 )
 
 // DefaultTunnelPort is the local port of `acs tunnel` (the dcos_url of the
@@ -101,7 +103,7 @@ func closeWrite(c net.Conn) {
 }
 
 // Wait blocks until ctx ends or the master connection dies (checked every
-// second); it returns the connection's error in the second case.
+// second); then it returns a *ssh.ConnectError (exit code 3).
 func (t *Tunnel) Wait(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -111,7 +113,7 @@ func (t *Tunnel) Wait(ctx context.Context) error {
 			return nil
 		case <-tick.C:
 			if err := t.m.client.Err(); err != nil {
-				return fmt.Errorf("acs tunnel: the connection to the master ended: %w", err)
+				return &ssh.ConnectError{Target: t.m.Info.Target, Err: fmt.Errorf("acs tunnel: the connection to the master ended: %w", err)}
 			}
 		}
 	}

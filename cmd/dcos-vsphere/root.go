@@ -31,6 +31,8 @@ func newRootCmd() *cobra.Command {
 		newAddAgentsCmd(g),
 		newStatusCmd(g),
 		newDestroyCmd(g),
+		newACSCmd(g),
+		newClustersCmd(g),
 	)
 	return root
 }
