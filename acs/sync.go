@@ -21,7 +21,7 @@ const ArchivePath = "/etc/docker.tar.gz"
 
 // ExitPartial is the CLI's exit code when some ACS agents failed and the
 // others were done.
-const ExitPartial = 4
+const ExitPartial = 5
 
 // Defaults of SyncOptions.
 const (

@@ -84,7 +84,7 @@ func TestPartialErrorNamesFailedAgents(t *testing.T) {
 	}}
 	err := res.Err()
 	var pe *PartialError
-	if !errors.As(err, &pe) || pe.ExitCode() != ExitPartial || ExitPartial == 1 || ExitPartial == 2 || ExitPartial == 3 {
+	if !errors.As(err, &pe) || pe.ExitCode() != ExitPartial || ExitPartial == 1 || ExitPartial == 2 || ExitPartial == 3 || ExitPartial == 4 {
 		t.Fatalf("err = %v", err)
 	}
 	if msg := err.Error(); !strings.Contains(msg, "1 of 2") || !strings.Contains(msg, "agent 1234-S1 (10.32.0.5, agent): unreachable: no route to host") {

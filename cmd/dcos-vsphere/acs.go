@@ -94,7 +94,7 @@ name, verified, installed root:root 0600 and unpacked once the way the Mesos fet
 Agents that already have it are left alone: run it again after every ACS scale-out.
 
 An agent that cannot be reached or fails is named with its address; the others are done,
-and the exit code is 4 (partial failure). Exit 3: the master cannot be reached or refuses
+and the exit code is 5 (partial failure; 4 is status's "unhealthy"). Exit 3: the master cannot be reached or refuses
 the login or sudo, or its host key changed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
