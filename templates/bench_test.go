@@ -104,7 +104,7 @@ func runOurs(b *testing.B, sim *vcsimtest.Sim, specs []templates.VMSpec) {
 		b.Fatal(err)
 	}
 	b.StartTimer()
-	vms, err := s.EnsureVMs(ctx, inv, templates.ClonePlan{Cluster: "bench", Network: benchNet, VMs: specs,
+	vms, err := s.EnsureVMs(ctx, inv, templates.ClonePlan{Cluster: "bench", ClusterID: "bench-id", Network: benchNet, VMs: specs,
 		Concurrency: benchConcurrency, IPTimeout: time.Minute})
 	if err != nil || len(vms) != len(specs) {
 		b.Fatalf("EnsureVMs: %v (%d VMs)", err, len(vms))

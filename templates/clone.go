@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -24,6 +25,7 @@ const (
 // ClonePlan is the clone phase's input besides the inventory.
 type ClonePlan struct {
 	Cluster     string         // marks every VM (dcos-vsphere.cluster)
+	ClusterID   string         // and its id (dcos-vsphere.cluster-id)
 	Network     config.Network // static addressing for the customization
 	VMs         []VMSpec
 	LinkedClone bool // when the template has a snapshot
@@ -52,8 +54,11 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	if inv.Template == nil {
 		return nil, fmt.Errorf("template %s is not in %s (import it first with EnsureTemplate)", inv.TemplateName, inv.Datacenter.Name())
 	}
-	if plan.Cluster == "" {
-		return nil, errors.New("clone: cluster name is empty")
+	if plan.Cluster == "" || plan.ClusterID == "" {
+		return nil, errors.New("clone: cluster name or id is empty")
+	}
+	if err := s.createFolder(ctx, inv); err != nil {
+		return nil, err
 	}
 	if plan.Concurrency <= 0 {
 		plan.Concurrency = DefaultConcurrency
@@ -124,7 +129,7 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	wg.Wait()
 
 	if len(notStarted) > 0 {
-		why := cmp(ctx.Err(), errors.New("another VM failed"))
+		why := cmp.Or(ctx.Err(), errors.New("another VM failed"))
 		errs = append(errs, fmt.Errorf("%d VMs not started (%s): %w", len(notStarted), strings.Join(notStarted, ", "), why))
 	}
 	err = errors.Join(errs...)
@@ -132,13 +137,6 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 		r.rollback(results)
 	}
 	return results, err
-}
-
-func cmp(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func isClosed(c chan struct{}) bool {
@@ -217,7 +215,7 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 	}
 
 	res := VM{Name: spec.Name, Role: spec.Role}
-	cs, uuid, err := r.base.cloneSpec(spec, r.plan.Cluster, r.plan.Network)
+	cs, uuid, err := r.base.cloneSpec(spec, r.plan.Cluster, r.plan.ClusterID, r.plan.Network)
 	if err != nil {
 		return res, err
 	}
@@ -234,11 +232,11 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 			return err
 		}
 		if info == nil {
-			return cmp(ctx.Err(), fmt.Errorf("clone task %s: no result", task.Reference().Value))
+			return cmp.Or(ctx.Err(), fmt.Errorf("clone task %s: no result", task.Reference().Value))
 		}
 		ref, ok := info.Result.(types.ManagedObjectReference)
 		if !ok {
-			return cmp(ctx.Err(), fmt.Errorf("clone task %s ended %s without a VM", task.Reference().Value, info.State))
+			return cmp.Or(ctx.Err(), fmt.Errorf("clone task %s ended %s without a VM", task.Reference().Value, info.State))
 		}
 		vmRef = ref
 		return nil
@@ -254,23 +252,31 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 		}
 		return res, describe(what, err)
 	}
-	res.Ref, res.InstanceUUID, res.Created = vmRef.Value, uuid, true
+	res.Ref, res.InstanceUUID, res.ClusterID, res.Created = vmRef.Value, uuid, r.plan.ClusterID, true
 	r.emit(spec.Name, start, StepCustomizing, nil)
 	vm := object.NewVirtualMachine(r.s.client, vmRef)
 	return r.powerOnAndWait(ctx, spec, vm, res, start)
 }
 
-// owned picks the VM to adopt among same-name VMs of the datacenter. A
-// same-name VM in the target folder that is not ours is an error.
+// owned picks the VM to adopt among same-name VMs of the datacenter: only
+// one in the target folder, marked with this cluster's name and id (or no
+// id: marked before ids existed). Any other same-name VM in the folder is
+// an error; same-name VMs elsewhere are other clusters' and are ignored.
 func (r *cloneRun) owned(spec VMSpec, same []vmInfo) (vmInfo, bool, error) {
 	var mine []vmInfo
 	for _, vm := range same {
+		if vm.Parent != r.inv.Folder.Reference() {
+			continue
+		}
 		switch {
-		case vm.Cluster == r.plan.Cluster && !vm.Template:
+		case vm.Cluster == r.plan.Cluster && !vm.Template && (vm.ClusterID == r.plan.ClusterID || vm.ClusterID == ""):
 			mine = append(mine, vm)
-		case vm.Parent == r.inv.Folder.Reference():
+		default:
 			who := "is not marked by dcos-vsphere"
-			if vm.Cluster != "" {
+			switch {
+			case vm.Cluster == r.plan.Cluster:
+				who = fmt.Sprintf("belongs to another cluster named %q (id %s, this one is %s)", vm.Cluster, vm.ClusterID, r.plan.ClusterID)
+			case vm.Cluster != "":
 				who = fmt.Sprintf("belongs to cluster %q", vm.Cluster)
 			}
 			return vmInfo{}, false, fmt.Errorf("VM %s (%s) in %s %s: %w; rename the node or remove that VM yourself",
@@ -293,7 +299,7 @@ func (r *cloneRun) owned(spec VMSpec, same []vmInfo) (vmInfo, bool, error) {
 
 func (r *cloneRun) adopt(ctx context.Context, spec VMSpec, info vmInfo, start time.Time) (VM, error) {
 	r.emit(spec.Name, start, StepAdopting, nil)
-	res := VM{Name: spec.Name, Role: spec.Role, Ref: info.Ref.Value, InstanceUUID: info.InstanceUUID}
+	res := VM{Name: spec.Name, Role: spec.Role, Ref: info.Ref.Value, InstanceUUID: info.InstanceUUID, BIOSUUID: info.BIOSUUID, ClusterID: r.plan.ClusterID}
 	vm := object.NewVirtualMachine(r.s.client, info.Ref)
 	if info.PowerState == types.VirtualMachinePowerStatePoweredOn && info.IP != "" {
 		res.IP = info.IP
@@ -353,8 +359,10 @@ func (r *cloneRun) powerOnAndWait(ctx context.Context, spec VMSpec, vm *object.V
 		return res, fmt.Errorf("wait for the customized IP of %s: %w", spec.Name, err)
 	}
 	res.IP = ip
-	if res.InstanceUUID == "" {
-		res.InstanceUUID = r.s.instanceUUID(ctx, vm)
+	if res.InstanceUUID == "" || res.BIOSUUID == "" {
+		instance, bios := r.s.uuids(ctx, vm)
+		res.InstanceUUID = cmp.Or(res.InstanceUUID, instance)
+		res.BIOSUUID = cmp.Or(res.BIOSUUID, bios)
 	}
 	return res, checkIP(spec, ip)
 }

@@ -11,24 +11,32 @@ import (
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
-// ListClusterVMs returns every VM (not template) in vCenter marked as
-// belonging to cluster, sorted by name.
-func (s *Session) ListClusterVMs(ctx context.Context, cluster string) ([]VM, error) {
+// ListClusterVMs returns the VMs (not templates) in the VM folder of vc
+// that carry cluster's name mark, whatever their cluster id (the caller
+// tells this cluster's from another's of the same name), sorted by name.
+// Marked VMs elsewhere belong to other clusters and are not listed. A
+// folder that does not exist holds no VM.
+func (s *Session) ListClusterVMs(ctx context.Context, vc config.VCenter, cluster string) ([]VM, error) {
 	if cluster == "" {
 		return nil, errors.New("list cluster VMs: cluster name is empty")
 	}
-	all, err := s.listVMs(ctx, s.client.ServiceContent.RootFolder)
+	folder, _, err := s.VMFolder(ctx, vc)
+	if err != nil || folder == nil {
+		return nil, err
+	}
+	all, err := s.listVMs(ctx, folder.Reference())
 	if err != nil {
 		return nil, err
 	}
 	var out []VM
 	for _, list := range all {
 		for _, vm := range list {
-			if vm.Cluster == cluster && !vm.Template {
-				out = append(out, VM{Name: vm.Name, Role: vm.Role, Ref: vm.Ref.Value, InstanceUUID: vm.InstanceUUID, IP: vm.IP,
-					PoweredOn: vm.PowerState == types.VirtualMachinePowerStatePoweredOn})
+			if vm.Cluster == cluster && !vm.Template && vm.Parent == folder.Reference() {
+				out = append(out, vm.toVM())
 			}
 		}
 	}
@@ -36,33 +44,39 @@ func (s *Session) ListClusterVMs(ctx context.Context, cluster string) ([]VM, err
 	return out, nil
 }
 
-// Destroy powers off and destroys the VMs marked for cluster; with names,
-// only those (a name that is not a marked VM of the cluster is an error and
-// nothing is destroyed). It returns what it destroyed. Asking the user
-// (TTY or --force) is the CLI's job.
-func (s *Session) Destroy(ctx context.Context, cluster string, names []string, onEvent func(Event)) ([]VM, error) {
-	vms, err := s.ListClusterVMs(ctx, cluster)
+func (vm vmInfo) toVM() VM {
+	return VM{Name: vm.Name, Role: vm.Role, Ref: vm.Ref.Value, InstanceUUID: vm.InstanceUUID, IP: vm.IP,
+		ClusterID: vm.ClusterID, BIOSUUID: vm.BIOSUUID, PoweredOn: vm.PowerState == types.VirtualMachinePowerStatePoweredOn}
+}
+
+// GuestAddress is an IPv4 address a VM reports.
+type GuestAddress struct {
+	IP, VM, Ref string
+}
+
+// GuestAddresses lists every IPv4 address any VM in vCenter reports
+// (guest.ipAddress and guest.net), for "is this address in use".
+func (s *Session) GuestAddresses(ctx context.Context) ([]GuestAddress, error) {
+	all, err := s.listVMs(ctx, s.client.ServiceContent.RootFolder)
 	if err != nil {
 		return nil, err
 	}
-	if len(names) > 0 {
-		byName := map[string][]VM{}
-		for _, vm := range vms {
-			byName[vm.Name] = append(byName[vm.Name], vm)
-		}
-		var picked []VM
-		var missing []string
-		for _, n := range names {
-			if len(byName[n]) == 0 {
-				missing = append(missing, n)
+	var out []GuestAddress
+	for _, list := range all {
+		for _, vm := range list {
+			for _, ip := range vm.IPs {
+				out = append(out, GuestAddress{IP: ip, VM: vm.Name, Ref: vm.Ref.Value})
 			}
-			picked = append(picked, byName[n]...)
 		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("destroy: %v are not VMs of cluster %s; nothing destroyed", missing, cluster)
-		}
-		vms = picked
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].IP < out[j].IP })
+	return out, nil
+}
+
+// DestroyVMs powers off and destroys exactly the VMs given (by Ref); the
+// caller decided they are this cluster's. It returns what it destroyed.
+// Asking the user (TTY or --force) is the CLI's job.
+func (s *Session) DestroyVMs(ctx context.Context, vms []VM, onEvent func(Event)) ([]VM, error) {
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex

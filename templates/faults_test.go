@@ -295,7 +295,7 @@ func TestKeepAliveKeepsIdleSessionValid(t *testing.T) {
 	if err != nil || !res.Returnval {
 		t.Fatalf("session expired despite keep-alive: %v", err)
 	}
-	if _, err := s.ListClusterVMs(ctx, testCluster); err != nil || s.Relogins() != 0 {
+	if _, err := s.ListClusterVMs(ctx, sim.VCenter(), testCluster); err != nil || s.Relogins() != 0 {
 		t.Fatalf("after idling: %v, relogins %d", err, s.Relogins())
 	}
 }

@@ -13,7 +13,10 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/templates/vcsimtest"
 )
 
-const testCluster = "alpha"
+const (
+	testCluster   = "alpha"
+	testClusterID = "3f6e1c1a-6d7b-4d8e-9f00-1a2b3c4d5e6f"
+)
 
 var testNet = config.Network{Gateway: "198.18.0.1", Prefix: 24, DNS: []string{"198.18.0.2"}, SearchDomain: "dcos.test"}
 
@@ -84,7 +87,7 @@ func (e *events) steps(vm string) []templates.Step {
 }
 
 func plan(specs []templates.VMSpec, ev *events) templates.ClonePlan {
-	p := templates.ClonePlan{Cluster: testCluster, Network: testNet, VMs: specs, IPTimeout: 20 * time.Second,
+	p := templates.ClonePlan{Cluster: testCluster, ClusterID: testClusterID, Network: testNet, VMs: specs, IPTimeout: 20 * time.Second,
 		Retry: templates.Retry{Base: 10 * time.Millisecond}}
 	if ev != nil {
 		p.OnEvent = ev.add

@@ -17,10 +17,12 @@ import (
 
 // Inventory is the resolved placement for the cluster's VMs.
 type Inventory struct {
-	Datacenter   *object.Datacenter
-	Pool         *object.ResourcePool
-	Datastore    *object.Datastore
-	Network      object.NetworkReference // nil: keep the template's network
+	Datacenter *object.Datacenter
+	Pool       *object.ResourcePool
+	Datastore  *object.Datastore
+	Network    object.NetworkReference // nil: keep the template's network
+	// Folder is nil while the VM folder does not exist yet: Preflight
+	// creates nothing; EnsureVMs (or the OVA import) creates it.
 	Folder       *object.Folder
 	FolderPath   string                 // inventory path of Folder
 	Template     *object.VirtualMachine // nil until imported when NeedsImport
@@ -51,9 +53,10 @@ func (inv *Inventory) Where() string {
 }
 
 // Preflight resolves every inventory name of vc and tmpl before anything
-// is created, checks the datastore has room for the VMs of vms that do not
-// exist yet, and only then creates the VM folder if it is missing. A wrong
-// name is a *NotFoundError naming the field and listing what exists.
+// is created and checks the datastore has room for the VMs of vms that do
+// not exist yet. It changes nothing: a missing VM folder is left to
+// EnsureVMs. A wrong name is a *NotFoundError naming the field and listing
+// what exists.
 func (s *Session) Preflight(ctx context.Context, vc config.VCenter, tmpl config.Template, vms []VMSpec) (*Inventory, error) {
 	inv := &Inventory{TemplateName: tmpl.Name}
 	dc, err := s.findDatacenter(ctx, vc.Datacenter)
@@ -84,10 +87,63 @@ func (s *Session) Preflight(ctx context.Context, vc config.VCenter, tmpl config.
 	if err := s.checkFreeSpace(ctx, inv, vms, tmpl.LinkedClone); err != nil {
 		return nil, err
 	}
-	if inv.Folder, inv.FolderPath, err = s.ensureFolder(ctx, finder, dc, vc.Folder); err != nil {
+	if inv.Folder, inv.FolderPath, err = s.findFolder(ctx, finder, dc, vc.Folder); err != nil {
 		return nil, err
 	}
 	return inv, nil
+}
+
+// findFolder resolves the VM folder below the datacenter's vm folder; a
+// folder that does not exist yet is (nil, its path, nil).
+func (s *Session) findFolder(ctx context.Context, finder *find.Finder, dc *object.Datacenter, want string) (*object.Folder, string, error) {
+	folders, err := dc.Folders(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("read folders of %s: %w", dc.Name(), err)
+	}
+	root := folders.VmFolder.InventoryPath
+	rel := strings.Trim(strings.TrimPrefix(want, root), "/")
+	if rel == "" {
+		return folders.VmFolder, root, nil
+	}
+	full := path.Join(root, rel)
+	f, err := finder.Folder(ctx, full)
+	var nf *find.NotFoundError
+	switch {
+	case err == nil:
+		f.InventoryPath = full
+		return f, full, nil
+	case errors.As(err, &nf):
+		return nil, full, nil
+	default:
+		return nil, "", fmt.Errorf("find folder %s: %w", full, err)
+	}
+}
+
+// createFolder creates the inventory's VM folder when it does not exist.
+func (s *Session) createFolder(ctx context.Context, inv *Inventory) error {
+	if inv.Folder != nil {
+		return nil
+	}
+	finder := find.NewFinder(s.client, false)
+	finder.SetDatacenter(inv.Datacenter)
+	f, p, err := s.ensureFolder(ctx, finder, inv.Datacenter, inv.FolderPath)
+	if err != nil {
+		return err
+	}
+	inv.Folder, inv.FolderPath = f, p
+	return nil
+}
+
+// VMFolder is the VM folder's inventory path for vc (whether it exists
+// or not yet) and the folder, nil when it does not exist.
+func (s *Session) VMFolder(ctx context.Context, vc config.VCenter) (*object.Folder, string, error) {
+	dc, err := s.findDatacenter(ctx, vc.Datacenter)
+	if err != nil {
+		return nil, "", err
+	}
+	finder := find.NewFinder(s.client, false)
+	finder.SetDatacenter(dc)
+	return s.findFolder(ctx, finder, dc, vc.Folder)
 }
 
 func (s *Session) findDatacenter(ctx context.Context, want string) (*object.Datacenter, error) {

@@ -52,27 +52,31 @@ func TestPreflightWrongNamesListWhatExistsAndCreateNothing(t *testing.T) {
 	}
 }
 
-func TestPreflightFindsDatacenterInFolderAndCreatesNestedFolder(t *testing.T) {
+func TestPreflightFindsDatacenterInFolderAndEnsureVMsCreatesNestedFolder(t *testing.T) {
 	sim := withTemplateInFolder(t)
 	s := connect(t, sim, nil)
 	vc := sim.VCenter()
 	vc.Folder = "dcos/prod/alpha"
-	inv, err := s.Preflight(testCtx(t), vc, centos7, clusterSpecs())
+	specs := clusterSpecs()[:1]
+	inv, err := s.Preflight(testCtx(t), vc, centos7, specs)
 	if err != nil {
 		t.Fatalf("Preflight: %v", err)
 	}
 	if !strings.HasSuffix(inv.Datacenter.InventoryPath, "/DC0") || inv.Datacenter.InventoryPath == "/DC0" {
 		t.Fatalf("datacenter path %q; want it inside a folder", inv.Datacenter.InventoryPath)
 	}
-	if !strings.HasSuffix(inv.FolderPath, "/vm/dcos/prod/alpha") {
-		t.Fatalf("folder path %q", inv.FolderPath)
+	if !strings.HasSuffix(inv.FolderPath, "/vm/dcos/prod/alpha") || inv.Folder != nil {
+		t.Fatalf("folder path %q, folder %v (Preflight must not create it)", inv.FolderPath, inv.Folder)
+	}
+	if _, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil)); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := sim.Finder(t).Folder(testCtx(t), inv.FolderPath); err != nil {
 		t.Fatalf("folder %s not created: %v", inv.FolderPath, err)
 	}
-	// Idempotent: a second preflight reuses the folder.
-	inv2, err := s.Preflight(testCtx(t), vc, centos7, clusterSpecs())
-	if err != nil || inv2.Folder.Reference() != inv.Folder.Reference() {
+	// A second preflight finds the folder.
+	inv2, err := s.Preflight(testCtx(t), vc, centos7, specs)
+	if err != nil || inv2.Folder == nil || inv2.Folder.Reference() != inv.Folder.Reference() {
 		t.Fatalf("second preflight: %v, folder %v vs %v", err, inv2.Folder, inv.Folder)
 	}
 }

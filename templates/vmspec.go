@@ -15,6 +15,9 @@ type VM struct {
 	Role         string
 	Ref          string // managed object reference value, e.g. vm-123
 	InstanceUUID string
+	ClusterID    string // "" when marked by a version without cluster ids
+	BIOSUUID     string // config.uuid: the guest's product_uuid
+	Host         string // ESXi host name, "" when unknown
 	IP           string
 	Created      bool // cloned by this run (false: adopted from an earlier run)
 	PoweredOn    bool // as last seen (ListClusterVMs, or ready after EnsureVMs)

@@ -127,10 +127,10 @@ func (s *Session) waitIP(ctx context.Context, vm *object.VirtualMachine, want st
 // isInvalidProperty reports a server that does not know a property.
 func isInvalidProperty(err error) bool { return fault.Is(err, &types.InvalidProperty{}) }
 
-func (s *Session) instanceUUID(ctx context.Context, vm *object.VirtualMachine) string {
+func (s *Session) uuids(ctx context.Context, vm *object.VirtualMachine) (instance, bios string) {
 	var m mo.VirtualMachine
-	if err := vm.Properties(ctx, vm.Reference(), []string{"config.instanceUuid"}, &m); err != nil || m.Config == nil {
-		return ""
+	if err := vm.Properties(ctx, vm.Reference(), []string{"config.instanceUuid", "config.uuid"}, &m); err != nil || m.Config == nil {
+		return "", ""
 	}
-	return m.Config.InstanceUuid
+	return m.Config.InstanceUuid, m.Config.Uuid
 }

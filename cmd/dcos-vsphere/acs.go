@@ -21,14 +21,15 @@ import (
 // acsFlags are the flags shared by the acs and clusters commands.
 type acsFlags struct {
 	config  string
-	output  string
 	timeout time.Duration
+	g       *globalOptions // -o text|json is global
 }
+
+func (f *acsFlags) json() bool { return f.g != nil && f.g.json() }
 
 func (f *acsFlags) register(cmd *cobra.Command, timeout time.Duration) {
 	fs := cmd.Flags()
 	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml) with the acs section")
-	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json (json prints only the JSON result)")
 	fs.DurationVar(&f.timeout, "timeout", timeout, "limit for the whole command")
 }
 
@@ -36,9 +37,6 @@ func (f *acsFlags) register(cmd *cobra.Command, timeout time.Duration) {
 func (f *acsFlags) load(cmd *cobra.Command, needACS bool) (*config.Cluster, error) {
 	if f.config == "" {
 		return nil, usageError{errors.New("--config is required")}
-	}
-	if f.output != "text" && f.output != "json" {
-		return nil, usageError{fmt.Errorf("--output must be text or json, not %q", f.output)}
 	}
 	c, warnings, err := config.Load(f.config)
 	for _, w := range warnings {
@@ -68,20 +66,22 @@ func acsConfig(c *config.Cluster, cmd *cobra.Command) acs.Config {
 	return cfg
 }
 
-func newACSCmd(_ *globalOptions) *cobra.Command {
+func newACSCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "acs",
 		Short: "Work on the existing ACS DC/OS cluster through its master (port 2200)",
 		Long: "acs reaches the DC/OS cluster on Azure Container Service through the Azure load balancer's\n" +
 			"SSH port on the masters (acs.masterFQDN:2200) and from there every agent (direct-tcpip over the\n" +
 			"master's connection: no agent forwarding, no key copied to the master).",
+		Args: noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
+		RunE: groupHelp,
 	}
-	cmd.AddCommand(newACSSyncCmd(), newACSTunnelCmd())
+	cmd.AddCommand(newACSSyncCmd(g), newACSTunnelCmd(g))
 	return cmd
 }
 
-func newACSSyncCmd() *cobra.Command {
-	f := &acsFlags{}
+func newACSSyncCmd(g *globalOptions) *cobra.Command {
+	f := &acsFlags{g: g}
 	var concurrency int
 	var pullImage string
 	cmd := &cobra.Command{
@@ -94,7 +94,7 @@ name, verified, installed root:root 0600 and unpacked once the way the Mesos fet
 Agents that already have it are left alone: run it again after every ACS scale-out.
 
 An agent that cannot be reached or fails is named with its address; the others are done,
-and the exit code is 5 (partial failure; 4 is status's "unhealthy"). Exit 3: the master cannot be reached or refuses
+and the exit code is 5 (partial failure). Exit 3: the master cannot be reached or refuses
 the login or sudo, or its host key changed.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -121,7 +121,7 @@ the login or sudo, or its host key changed.`,
 			if pullImage != "" {
 				opts.Checks = append(opts.Checks, acs.PullCheck(pullImage))
 			}
-			if f.output == "text" {
+			if !f.json() {
 				fmt.Fprintf(cmd.OutOrStdout(), "ACS master %s (%s): DC/OS %s, cluster %s (%s), %s\n", m.Info.Hostname, m.Info.Target,
 					m.Info.Version, m.Info.ClusterName, m.Info.ClusterID, m.Info.OS)
 			}
@@ -129,12 +129,15 @@ the login or sudo, or its host key changed.`,
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
+			if f.json() {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
 			} else {
 				writeSyncText(cmd.OutOrStdout(), res)
+			}
+			if err := res.Err(); err != nil && f.json() {
+				return reportedError{err} // the result above says which agents failed
 			}
 			return res.Err()
 		},
@@ -174,8 +177,8 @@ type tunnelInfo struct {
 	Commands    []string `json:"commands"`
 }
 
-func newACSTunnelCmd() *cobra.Command {
-	f := &acsFlags{}
+func newACSTunnelCmd(g *globalOptions) *cobra.Command {
+	f := &acsFlags{g: g}
 	var port int
 	cmd := &cobra.Command{
 		Use:   "tunnel --config FILE [--port N]",
@@ -216,7 +219,7 @@ it and runs until interrupted (or until the master connection ends: exit 3).`,
 				fmt.Sprintf("DCOS_CLUSTER=%s dcos node   # DC/OS CLI 0.5+", name),
 				fmt.Sprintf("DCOS_URL=%s dcos node   # DC/OS CLI 0.4.x, or DCOS_CONFIG=<dcos dir>/cli-0.4/%s.toml", t.URL(), name),
 			}
-			if f.output == "json" {
+			if f.json() {
 				if err := writeJSON(cmd.OutOrStdout(), info); err != nil {
 					return err
 				}

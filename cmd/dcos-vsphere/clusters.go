@@ -15,12 +15,14 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
 )
 
-func newClustersCmd(_ *globalOptions) *cobra.Command {
+func newClustersCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "clusters",
 		Short: "Make the vSphere and the ACS cluster known to the DC/OS CLI, side by side",
+		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
+		RunE:  groupHelp,
 	}
-	cmd.AddCommand(newClustersRegisterCmd())
+	cmd.AddCommand(newClustersRegisterCmd(g))
 	return cmd
 }
 
@@ -30,8 +32,8 @@ type registerResult struct {
 	Notes []string `json:"notes,omitempty"`
 }
 
-func newClustersRegisterCmd() *cobra.Command {
-	f := &acsFlags{}
+func newClustersRegisterCmd(g *globalOptions) *cobra.Command {
+	f := &acsFlags{g: g}
 	var (
 		vsphereURL, vsphereID, dcosDir, legacyID, only string
 		acsPort                                        int
@@ -93,7 +95,7 @@ cluster, to use with DCOS_CONFIG=<file>.`,
 				return err
 			}
 			out := registerResult{Result: res, Notes: notes}
-			if f.output == "json" {
+			if f.json() {
 				return writeJSON(cmd.OutOrStdout(), out)
 			}
 			writeRegisterText(cmd.OutOrStdout(), out)

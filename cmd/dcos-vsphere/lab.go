@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,13 +22,13 @@ import (
 // labFlags are the options of `lab up`.
 type labFlags struct {
 	dir, bridge, subnet, prefix, vcenterAddr string
-	detach, child                            bool
+	detach, child, json                      bool
 	topo                                     lab.Topology
 	acs                                      bool
 	acsOpts                                  lab.ACSOptions
 }
 
-func newLabCmd(_ *globalOptions) *cobra.Command {
+func newLabCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Run a whole vSphere + CentOS 7 + DC/OS 1.9 sandbox on this Linux machine",
@@ -37,7 +38,7 @@ func newLabCmd(_ *globalOptions) *cobra.Command {
 			"ready cluster.yaml, so `dcos-vsphere install` can be rehearsed end to end. Needs root on Linux.\n" +
 			"Every stand-in and its limits: lab/README.md.",
 	}
-	cmd.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabHostCmd(), newLabACSCmd())
+	cmd.AddCommand(newLabUpCmd(g), newLabDownCmd(g), newLabStatusCmd(g), newLabHostCmd(g), newLabACSCmd())
 	return cmd
 }
 
@@ -53,7 +54,7 @@ func requireLabHost() error {
 	return nil
 }
 
-func newLabUpCmd() *cobra.Command {
+func newLabUpCmd(g *globalOptions) *cobra.Command {
 	f := &labFlags{topo: lab.DefaultTopology}
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -67,6 +68,7 @@ func newLabUpCmd() *cobra.Command {
 			if err := requireLabHost(); err != nil {
 				return err
 			}
+			f.json = g.json()
 			if f.detach {
 				return detachLab(cmd, f)
 			}
@@ -137,7 +139,13 @@ func runLab(ctx context.Context, out io.Writer, f *labFlags) error {
 	if err := l.WriteClusterConfig(cfg, f.topo); err != nil {
 		return err
 	}
-	printLabUsage(out, l, cfg, f.topo, f.child)
+	if f.json {
+		url, thumb, user, pw := l.VCenter()
+		_ = json.NewEncoder(out).Encode(map[string]any{"dir": l.Dir(), "config": cfg, "vcenter": url, "thumbprint": thumb, "user": user,
+			"passwordFile": pw, "subnet": l.Subnet().String(), "gateway": l.Gateway().String(), "detached": f.child})
+	} else {
+		printLabUsage(out, l, cfg, f.topo, f.child)
+	}
 	if f.child {
 		if err := os.WriteFile(filepath.Join(l.Dir(), labReadyFile), []byte(cfg+"\n"), 0o600); err != nil {
 			return err
@@ -205,7 +213,11 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 		return err
 	}
 	defer logf.Close()
-	child := exec.Command(self, "lab", "up", "--detached-child", "--dir", dir,
+	output := outputText
+	if f.json {
+		output = outputJSON
+	}
+	child := exec.Command(self, "lab", "up", "--detached-child", "--dir", dir, "-o", output,
 		"--masters", fmt.Sprint(f.topo.Masters), "--agents", fmt.Sprint(f.topo.Agents), "--public-agents", fmt.Sprint(f.topo.PublicAgents),
 		"--bridge", f.bridge, "--subnet", f.subnet, "--prefix", f.prefix, "--vcenter-addr", f.vcenterAddr,
 		"--acs="+fmt.Sprint(f.acs), "--acs-masters", fmt.Sprint(f.acsOpts.Masters), "--acs-agents", fmt.Sprint(f.acsOpts.Agents),
@@ -225,7 +237,9 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 		if _, err := os.Stat(filepath.Join(dir, labReadyFile)); err == nil {
 			b, _ := os.ReadFile(logPath)
 			_, _ = cmd.OutOrStdout().Write(b)
-			fmt.Fprintf(cmd.OutOrStdout(), "(running in the background as pid %d; log %s)\n", child.Process.Pid, logPath)
+			if !f.json {
+				fmt.Fprintf(cmd.OutOrStdout(), "(running in the background as pid %d; log %s)\n", child.Process.Pid, logPath)
+			}
 			return nil
 		}
 		select {
@@ -241,7 +255,7 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 	}
 }
 
-func newLabDownCmd() *cobra.Command {
+func newLabDownCmd(g *globalOptions) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "down",
@@ -254,8 +268,10 @@ func newLabDownCmd() *cobra.Command {
 			if err := lab.Stop(dir, 30*time.Second); err != nil {
 				switch {
 				case errors.Is(err, lab.ErrNoLab):
-					fmt.Fprintf(cmd.OutOrStdout(), "no lab in %s\n", dir)
-					return nil
+					return writeResult(cmd, g, map[string]any{"dir": dir, "down": true, "wasRunning": false}, func(w io.Writer) error {
+						_, err := fmt.Fprintf(w, "no lab in %s\n", dir)
+						return err
+					})
 				case errors.Is(err, lab.ErrKilled):
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; cleaned up after it\n", err)
 				default:
@@ -264,15 +280,17 @@ func newLabDownCmd() *cobra.Command {
 			}
 			_ = os.Remove(filepath.Join(dir, labPidFile))
 			_ = os.Remove(filepath.Join(dir, labReadyFile))
-			fmt.Fprintf(cmd.OutOrStdout(), "lab in %s is down\n", dir)
-			return nil
+			return writeResult(cmd, g, map[string]any{"dir": dir, "down": true, "wasRunning": true}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "lab in %s is down\n", dir)
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", defaultLabDir(), "lab directory")
 	return cmd
 }
 
-func newLabStatusCmd() *cobra.Command {
+func newLabStatusCmd(g *globalOptions) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -286,8 +304,16 @@ func newLabStatusCmd() *cobra.Command {
 			defer cancel()
 			s, err := lab.ReadStatus(ctx, dir)
 			if errors.Is(err, lab.ErrNoLab) {
-				fmt.Fprintf(cmd.OutOrStdout(), "no lab in %s\n", dir)
-				return nil
+				return writeResult(cmd, g, map[string]any{"dir": dir, "running": false}, func(w io.Writer) error {
+					_, err := fmt.Fprintf(w, "no lab in %s\n", dir)
+					return err
+				})
+			}
+			if g.json() {
+				if werr := writeResult(cmd, g, s, nil); werr != nil {
+					return werr
+				}
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if s.PID > 0 {
@@ -323,23 +349,25 @@ func newLabStatusCmd() *cobra.Command {
 	return cmd
 }
 
-func newLabHostCmd() *cobra.Command {
+func newLabHostCmd(g *globalOptions) *cobra.Command {
 	var dir string
 	actions := map[string]func(*lab.Host) error{
 		"kill-sshd":  (*lab.Host).KillSSHD,
 		"start-sshd": (*lab.Host).StartSSHD,
 		"link-down":  (*lab.Host).LinkDown,
 		"link-up":    (*lab.Host).LinkUp,
+		// another machine at the VM's address: its product_uuid lies
+		"lie-uuid": func(h *lab.Host) error { return h.SetProductUUID("00000000-0000-4000-8000-00000000dead") },
 	}
 	cmd := &cobra.Command{
-		Use:   "host NAME kill-sshd|start-sshd|link-down|link-up",
-		Short: "Inject a fault into a lab host: kill or restart its sshd, cut or restore its link",
+		Use:   "host NAME kill-sshd|start-sshd|link-down|link-up|lie-uuid",
+		Short: "Inject a fault into a lab host: kill or restart its sshd, cut or restore its link, make its product_uuid lie",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return usageError{errors.New("want a host name and an action: kill-sshd, start-sshd, link-down or link-up")}
+				return usageError{errors.New("want a host name and an action: kill-sshd, start-sshd, link-down, link-up or lie-uuid")}
 			}
 			if _, ok := actions[args[1]]; !ok {
-				return usageError{fmt.Errorf("unknown action %q: want kill-sshd, start-sshd, link-down or link-up", args[1])}
+				return usageError{fmt.Errorf("unknown action %q: want kill-sshd, start-sshd, link-down, link-up or lie-uuid", args[1])}
 			}
 			return nil
 		},
@@ -354,8 +382,10 @@ func newLabHostCmd() *cobra.Command {
 			if err := actions[args[1]](h); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: done\n", h.Name(), args[1])
-			return nil
+			return writeResult(cmd, g, map[string]string{"host": h.Name(), "action": args[1], "result": "done"}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "%s %s: done\n", h.Name(), args[1])
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", defaultLabDir(), "lab directory")

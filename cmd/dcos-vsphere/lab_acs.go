@@ -16,6 +16,8 @@ func newLabACSCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "acs",
 		Short: "Act on the lab's ACS world (lab up --acs)",
+		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
+		RunE:  groupHelp,
 	}
 	cmd.AddCommand(newLabACSScaleOutCmd())
 	return cmd
@@ -67,3 +69,6 @@ func newLabACSScaleOutCmd() *cobra.Command {
 	cmd.Flags().IntVar(&public, "public", 0, "public agents to add")
 	return cmd
 }
+
+// groupHelp is the RunE of a command group: its help.
+func groupHelp(cmd *cobra.Command, _ []string) error { return cmd.Help() }

@@ -12,16 +12,13 @@ import (
 // exit code main would use.
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	root := newRootCmd()
+	root, g := newRootCmd(&signals{soft: make(chan struct{})})
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	root.SetArgs(args)
 	err := root.Execute()
-	code := exitCodeOf(err)
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
+	code := report(err, g, &out, &errOut, false)
 	return out.String(), errOut.String(), code
 }
 
