@@ -103,6 +103,13 @@ var badCatalogue = map[string][]want{
 	"installer-unsupported-scheme": {{24, 14, "dcos.installer", `"ftp://files.example/dcos_generate_config.sh": only http:// and https:// URLs or local paths are supported`}},
 	"ipdetect-script-missing":      {{27, 13, "dcos.ipDetect.script", "no-such-ip-detect.sh: no such file or directory"}},
 	"cluster-name-invalid":         {{1, 7, "name", `"my lab" is not a valid cluster name`}},
+	"acs-no-login-method":          {{26, 3, "acs", "no login method: set acs.keyFile (the ACS admin's private key) or acs.agent: true"}},
+	"acs-without-master":           {{25, 1, "acs.masterFQDN", "required when acs is configured"}},
+	"acs-port-out-of-range":        {{27, 12, "acs.sshPort", "port 70000 is outside 1-65535"}},
+	"acs-bad-fqdn-and-user": {
+		{26, 15, "acs.masterFQDN", `"ssh://myacs-mgmt.westeurope.cloudapp.azure.com:2200" is not a host name or IPv4 address`},
+		{27, 9, "acs.user", `"Azure User" is not a Linux user name`},
+	},
 }
 
 var badWarnings = map[string][]want{

@@ -203,7 +203,7 @@ func (c *cluster) assertResumed(t *testing.T) {
 		t.Errorf("nodes run different DC/OS configs: %v", pkgs)
 	}
 	for _, h := range c.lab.Hosts() {
-		if !strings.HasPrefix(h.Name(), c.Name+"-") {
+		if !c.owns(h.IP().String()) {
 			continue
 		}
 		_ = filepath.WalkDir(h.Dir, func(p string, d fs.DirEntry, err error) error {
@@ -229,7 +229,7 @@ func (c *cluster) destroy(t *testing.T) {
 	for time.Now().Before(deadline) {
 		left := 0
 		for _, h := range c.lab.Hosts() {
-			if strings.HasPrefix(h.Name(), c.Name+"-") {
+			if c.owns(h.IP().String()) && strings.HasPrefix(h.Name(), c.Name+"-") {
 				left++
 			}
 		}
@@ -239,4 +239,19 @@ func (c *cluster) destroy(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Errorf("hosts of %s still up 30 s after destroy", c.Name)
+}
+
+// owns reports whether ip is one of the cluster's node addresses.
+func (c *cluster) owns(ip string) bool {
+	if ip == addr(c.lab.Subnet(), c.Base, 0) {
+		return true
+	}
+	for _, list := range [][]string{c.masterIPs, c.agentIPs, c.publicIPs} {
+		for _, a := range list {
+			if a == ip {
+				return true
+			}
+		}
+	}
+	return false
 }

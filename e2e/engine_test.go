@@ -418,7 +418,7 @@ func TestDestroyedVMDiskRemovedAtOnce(t *testing.T) {
 	ok(t, run(t, 10*time.Minute, "install", "--config", c.Path), "install")
 	var dirs []string
 	for _, h := range l.Hosts() {
-		if strings.HasPrefix(h.Name(), c.Name+"-") {
+		if c.owns(h.IP().String()) {
 			dirs = append(dirs, h.Dir)
 		}
 	}

@@ -71,6 +71,14 @@ dcos:
   installer: {{.Installer}}
   ipDetect:
     method: route
+{{- if .ACS}}
+acs:
+  masterFQDN: {{.ACS.MasterFQDN}}
+  sshPort: {{.ACS.SSHPort 0}}
+  user: {{.ACS.User}}
+  keyFile: {{.ACS.KeyFile}}
+  knownHostsFile: {{.ACS.KnownHostsFile}}
+{{- end}}
 `))
 
 // WriteClusterConfig writes a ready cluster.yaml for this lab: its vCenter
@@ -78,7 +86,9 @@ dcos:
 // folder dcos-lab, "VM Network"), the template, the subnet (gateway and DNS
 // = bridge address), nodes — bootstrap at .10, masters from .11, agents
 // from .21, public agents from .31 — the lab SSH key and known_hosts, and
-// the DC/OS stand-in installer.
+// the DC/OS stand-in installer; with an ACS world also its acs section
+// (the load balancer's address as masterFQDN, port 2200, azureuser, the
+// ACS key and known_hosts).
 func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 	if t.Masters < 1 || t.Masters > groupCapacity || t.Agents < 0 || t.Agents > groupCapacity ||
 		t.PublicAgents < 0 || t.PublicAgents > groupCapacity {
@@ -110,6 +120,7 @@ func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 		"Agents": t.Agents, "AgentRange": span(agentOffset, groupCapacity),
 		"PublicAgents": t.PublicAgents, "PublicRange": span(publicAgentOffset, groupCapacity),
 		"KeyFile": l.KeyFile(), "KnownHosts": l.KnownHostsFile(), "Installer": l.InstallerPath(),
+		"ACS": l.acs,
 	})
 	if err != nil {
 		return err
