@@ -24,6 +24,7 @@ func goldenClusters() map[string]*config.Cluster {
 	one.Nodes.Bootstrap = config.Node{Name: "bootstrap", IP: "198.18.0.10"}
 	one.Nodes.Masters = config.NodeGroup{Hosts: []config.Node{{Name: "master-1", IP: "198.18.0.11"}}}
 	one.Nodes.Agents = config.NodeGroup{Hosts: []config.Node{{Name: "agent-1", IP: "198.18.0.21"}}}
+	one.Network = config.Network{DNS: []string{"198.18.0.1"}}
 
 	three := &config.Cluster{Name: "lab3"}
 	three.Nodes.Bootstrap = config.Node{Name: "boot", IP: "198.18.1.5"}
@@ -76,13 +77,15 @@ func goldenClusters() map[string]*config.Cluster {
 			"exhibitor_zk_hosts":        "198.18.3.5:2181,198.18.3.6:2181",
 			"exhibitor_zk_path":         "/dcos-edge",
 			"enable_docker_gc":          "true",
+			"resolvers":                 []any{}, // no upstream resolvers (network.dns is empty)
 		},
 	}
 
 	script := &config.Cluster{Name: "scripted"}
 	script.Nodes.Bootstrap = config.Node{Name: "bootstrap", IP: "198.18.4.10"}
 	script.Nodes.Masters = config.NodeGroup{Count: 1, IPRange: "198.18.4.11"}
-	script.DCOS = config.DCOS{BootstrapURL: "http://bootstrap.lab.example:8080", IPDetect: config.IPDetect{Method: MethodScript, Script: scriptsDir + "ip-detect-metadata.sh"}}
+	script.Network = config.Network{DNS: []string{"198.18.4.1", "198.18.4.2"}}
+	script.DCOS = config.DCOS{BootstrapURL: "http://bootstrap.lab.example:8080/dcos/1.9", IPDetect: config.IPDetect{Method: MethodScript, Script: scriptsDir + "ip-detect-metadata.sh"}}
 
 	return map[string]*config.Cluster{
 		"one-master":            one,
