@@ -4,18 +4,18 @@ package genconf
 type kind int
 
 const (
-	kString       kind = iota // a scalar; strings and integers pass (1.9 stringifies both)
-	kBool                     // true/false: YAML boolean or "true"/"false", rendered as a boolean
-	kInt                      // an integer (or its plain decimal string) within [min, max], rendered as an integer
-	kSwitch                   // one of cases (a {% switch %} in 1.9's templates, or a value 1.9 acts on)
-	kIPv4                     // one dotted-quad IPv4 address
-	kIPv4List                 // list of IPv4, no duplicates
-	kIPPortList               // list of IPv4 or IPv4:port, no duplicates
-	kStringList               // list of strings
-	kMap                      // a mapping (1.9 JSON-dumps it and requires a dict)
-	kForwardZones             // [[zone, [[ip, port], ...]], ...]
-	kJSONText                 // inserted into ui-config.json as is: JSON null or a JSON string
-	kJSONBoolOrNull           // inserted into ui-config.json as is: true, false or null
+	kString         kind = iota // a scalar; strings and integers pass (1.9 stringifies both)
+	kBool                       // true/false: YAML boolean or "true"/"false", rendered as a boolean
+	kInt                        // an integer (or its plain decimal string) within [min, max], rendered as an integer
+	kSwitch                     // one of cases (a {% switch %} in 1.9's templates, or a value 1.9 acts on)
+	kIPv4                       // one dotted-quad IPv4 address
+	kIPv4List                   // list of IPv4, no duplicates
+	kIPPortList                 // list of IPv4 or IPv4:port, no duplicates
+	kStringList                 // list of strings
+	kMap                        // a mapping (1.9 JSON-dumps it and requires a dict)
+	kForwardZones               // [[zone, [[ip, port], ...]], ...]
+	kJSONText                   // inserted into ui-config.json as is: JSON null or a JSON string
+	kJSONBoolOrNull             // inserted into ui-config.json as is: true, false or null
 )
 
 // param describes one DC/OS 1.9.10 config.yaml parameter as gen/calc.py
