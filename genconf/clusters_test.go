@@ -30,8 +30,9 @@ func goldenClusters() map[string]*config.Cluster {
 	three.Nodes.Bootstrap = config.Node{Name: "boot", IP: "198.18.1.5"}
 	three.Nodes.Masters = config.NodeGroup{Count: 3, IPRange: "198.18.1.11-198.18.1.13", NamePrefix: "m-"}
 	three.Nodes.Agents = config.NodeGroup{Count: 4, IPRange: "198.18.1.21", NamePrefix: "a-"}
-	three.Network = config.Network{Gateway: "198.18.1.1", Prefix: 24, DNS: []string{"198.18.1.1", "198.18.1.2"}, SearchDomain: "lab.example corp.example"}
-	three.DCOS = config.DCOS{BootstrapPort: 8080, ClusterName: "DC/OS lab three"}
+	three.Network = config.Network{Gateway: "198.18.1.1", Prefix: 24, DNS: []string{"198.18.1.1", "198.18.1.2"}, SearchDomain: "lab.example"}
+	three.DCOS = config.DCOS{BootstrapPort: 8080, ClusterName: "DC/OS lab three",
+		Config: map[string]any{"dns_search": "lab.example corp.example"}} // several domains: DC/OS only
 
 	five := &config.Cluster{Name: "prod"}
 	five.Nodes.Bootstrap = config.Node{Name: "bootstrap", IP: "198.18.2.10"}

@@ -111,6 +111,7 @@ func TestRenderRejects(t *testing.T) {
 			return c
 		}(), "network.dns[1]", "not an IPv4 address"},
 		{"bad search domain", func() *config.Cluster { c := baseCluster(); c.Network.SearchDomain = "a,b"; return c }(), "network.searchDomain", "commas are not allowed"},
+		{"two search domains", func() *config.Cluster { c := baseCluster(); c.Network.SearchDomain = "a.example b.example"; return c }(), "network.searchDomain", "one domain only"},
 		{"no cluster name", func() *config.Cluster { c := baseCluster(); c.Name = ""; return c }(), "dcos.clusterName", "required"},
 		{"unknown ip-detect method", func() *config.Cluster { c := baseCluster(); c.DCOS.IPDetect.Method = "dhcp"; return c }(), "dcos.ipDetect.method", "must be one of 'route', 'interface', 'script'"},
 		{"interface name with shell", func() *config.Cluster {

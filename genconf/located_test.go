@@ -341,6 +341,8 @@ func TestLocatedOverRejections(t *testing.T) {
 			contains: []string{"dns_search: a.example b.example c.example\n"}},
 		{name: "searchDomain is the default", network: defaultNetwork + "  searchDomain: lab.example\n", dcos: dcosSection(),
 			contains: []string{"dns_search: lab.example\n"}},
+		{name: "two domains in searchDomain", network: defaultNetwork + "  searchDomain: a.example b.example # @a\n", dcos: dcosSection(),
+			want: []problem{{"a", 17, "network.searchDomain", "one domain only (it is also the nodes' domain); give DC/OS several search domains with dcos.config.dns_search"}}},
 		{name: "dns_search overrides searchDomain", network: defaultNetwork + "  searchDomain: lab.example\n", dcos: dcosSection("dns_search: a.example b.example"),
 			contains: []string{"dns_search: a.example b.example\n"}},
 		{name: "empty network.dns", network: "network: # @a\n  gateway: 198.18.0.1\n  prefix: 24\n", dcos: dcosSection(),

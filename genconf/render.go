@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
@@ -109,6 +110,9 @@ func Render(c *config.Cluster) (*Files, error) {
 		_, msg := checkDNSSearch(s)
 		if msg == "" {
 			msg = unrenderable(s)
+		}
+		if msg == "" && len(strings.Fields(s)) > 1 {
+			msg = "one domain only (it is also the nodes' domain); give DC/OS several search domains with dcos.config.dns_search"
 		}
 		if msg != "" {
 			errs.add("network.searchDomain", "%s", msg)
