@@ -137,6 +137,9 @@ func runLocated(t *testing.T, cases []locatedCase) {
 			if len(errs.List) != len(lc.want) {
 				t.Errorf("got %d problems, want %d (one message per problem):\n%v", len(errs.List), len(lc.want), errs)
 			}
+			if strings.Contains(errs.Error(), "pw-Secret-77") {
+				t.Errorf("a password from the URL reached a message: %v", errs)
+			}
 			for _, w := range lc.want {
 				line := lineOf(t, text, w.marker)
 				found := false
@@ -355,6 +358,10 @@ func TestLocatedOverRejections(t *testing.T) {
 			want: []problem{{"a", 17, "dcos.bootstrapURL", "ends in '/'"}}},
 		{name: "bootstrapURL with a query", dcos: "dcos:\n  installer: dcos_generate_config.sh\n  bootstrapURL: http://web.example/x?a=b # @a\n",
 			want: []problem{{"a", 17, "dcos.bootstrapURL", "has a query or fragment"}}},
+		{name: "bootstrapURL with user info", dcos: "dcos:\n  installer: dcos_generate_config.sh\n  bootstrapURL: http://u:pw-Secret-77@web.example/x # @a\n",
+			want: []problem{{"a", 17, "dcos.bootstrapURL", `"http://u:xxxxx@web.example/x" contains user info`}}},
+		{name: "bootstrapURL with another scheme", dcos: "dcos:\n  installer: dcos_generate_config.sh\n  bootstrapURL: file:///opt/dcos # @a\n",
+			want: []problem{{"a", 17, "dcos.bootstrapURL", "is not an http:// or https:// URL"}}},
 		{name: "platform <<", dcos: dcosSection(`platform: "<<"`), contains: []string{"platform: \"<<\"\n"}},
 	})
 }
