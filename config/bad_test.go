@@ -98,7 +98,7 @@ var badCatalogue = map[string][]want{
 	"ssh-no-auth-method":           {{22, 3, "ssh", "no login method: set ssh.keyFile, ssh.agent: true, or ssh.password / ssh.passwordFile"}},
 	"ipdetect-unknown-method":      {{26, 13, "dcos.ipDetect.method", `"dhcp" is not one of route, interface, script`}},
 	"ipdetect-interface-missing":   {{25, 3, "dcos.ipDetect.interface", "required with method interface"}},
-	"bootstrap-url-with-path":      {{25, 17, "dcos.bootstrapURL", `"http://198.18.0.10:8080/serve/" has a path`}},
+	"bootstrap-url-trailing-slash": {{25, 17, "dcos.bootstrapURL", `"http://198.18.0.10:8080/serve/" ends in '/'; DC/OS 1.9 appends /bootstrap/... itself`}},
 	"installer-missing":            {{23, 1, "dcos.installer", "required: path or http(s) URL of dcos_generate_config.sh"}},
 	"installer-unsupported-scheme": {{24, 14, "dcos.installer", `"ftp://files.example/dcos_generate_config.sh": only http:// and https:// URLs or local paths are supported`}},
 	"ipdetect-script-missing":      {{27, 13, "dcos.ipDetect.script", "no-such-ip-detect.sh: no such file or directory"}},
@@ -241,6 +241,7 @@ dcos: {installer: i, bootstrapPort: 0}
 		`c.yaml:14:3: nodes.masters: Must have 1, 3, 5, 7, or 9 masters. Found 2`,
 		`c.yaml:17:14: nodes.masters.hosts[1].ip: 198.18.0.11 is also used by nodes.masters.hosts[0]`,
 		`c.yaml:18:25: ssh.port: port 65536 is outside 1-65535`,
+		`c.yaml:19:37: dcos.bootstrapPort: port 0 is outside 1-65535`,
 	}
 	lines := strings.Split(err.Error(), "\n")
 	if len(lines) != len(wantLines) {

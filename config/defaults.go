@@ -85,7 +85,9 @@ func (c *Cluster) applyDefaults() {
 			j.User = c.SSH.User
 		}
 	}
-	if c.DCOS.BootstrapPort == 0 && c.DCOS.BootstrapURL == "" {
+	// An explicit bootstrapPort: 0 stays 0, so that validation refuses it
+	// instead of silently serving on 80.
+	if _, explicit := c.pos["dcos.bootstrapPort"]; c.DCOS.BootstrapPort == 0 && c.DCOS.BootstrapURL == "" && !explicit {
 		c.DCOS.BootstrapPort = DefaultBootstrapPort
 	}
 	if c.DCOS.ClusterName == "" {

@@ -40,6 +40,7 @@ func Parse(data []byte, path string) (*Cluster, []Warning, error) {
 		d := &decoder{r: r}
 		d.decode(root, reflect.ValueOf(c).Elem(), "")
 		if !d.tooBig {
+			c.pos, c.keyPos = r.pos, r.keyPos // defaults tell an explicit 0 from a missing key
 			c.resolvePaths()
 			resolveSecrets(c, d.secrets, r)
 			c.applyDefaults()

@@ -138,8 +138,8 @@ type DCOS struct {
 	DockerYumRepo string `yaml:"dockerYumRepo"`
 	BootstrapPort int    `yaml:"bootstrapPort"` // default 80
 	// BootstrapURL overrides the computed http://<bootstrap ip>:<port>
-	// (for a proxy or another web server). Scheme and host only: no path,
-	// no trailing slash, as DC/OS 1.9 requires.
+	// (for a proxy or another web server). A path is allowed; no trailing
+	// slash (DC/OS 1.9 refuses it), query or fragment.
 	BootstrapURL   string    `yaml:"bootstrapURL"`
 	ClusterName    string    `yaml:"clusterName"` // default: Cluster.Name
 	IPDetect       IPDetect  `yaml:"ipDetect"`

@@ -138,7 +138,10 @@ func validateNetwork(c *Cluster, r *report) {
 			r.err(fmt.Sprintf("network.dns[%d]", i), err.Error())
 		}
 	}
-	if n.SearchDomain != "" && !validDomain(n.SearchDomain) {
+	switch {
+	case strings.ContainsAny(n.SearchDomain, " \t"):
+		r.err("network.searchDomain", fmt.Sprintf("%q: one domain only (it is also the nodes' domain); give DC/OS several search domains with dcos.config.dns_search", n.SearchDomain))
+	case n.SearchDomain != "" && !validDomain(n.SearchDomain):
 		r.err("network.searchDomain", fmt.Sprintf("%q is not a domain name", n.SearchDomain))
 	}
 }

@@ -20,9 +20,6 @@ var computedKeys = map[string]string{
 	"ip_detect_public_filename": "dcos.ipDetectPublic",
 	"ip_detect_contents":        "dcos.ipDetect",
 	"ip_detect_public_contents": "dcos.ipDetectPublic",
-	"num_masters":               "nodes.masters (DC/OS computes it from master_list)",
-	"resolvers":                 "network.dns",
-	"dns_search":                "network.searchDomain",
 	"ssh_user":                  "ssh.user",
 	"ssh_port":                  "ssh.port",
 	"ssh_key_path":              "ssh.keyFile",
@@ -53,16 +50,13 @@ func validateDCOS(c *Cluster, r *report) {
 	if d.InstallerSHA256 != "" && !sha256Hex.MatchString(d.InstallerSHA256) {
 		r.err("dcos.installerSHA256", "not a SHA-256 checksum (64 hex digits)")
 	}
+	_, portSet := r.pos["dcos.bootstrapPort"]
 	if d.BootstrapURL != "" {
-		if d.BootstrapPort != 0 {
+		if portSet || d.BootstrapPort != 0 {
 			r.err("dcos.bootstrapPort", "set dcos.bootstrapPort or dcos.bootstrapURL, not both")
 		}
-		u, err := url.Parse(d.BootstrapURL)
-		switch {
-		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-			r.err("dcos.bootstrapURL", fmt.Sprintf("%q is not an http:// or https:// URL", d.BootstrapURL))
-		case u.Path != "" || u.RawQuery != "" || u.Fragment != "":
-			r.err("dcos.bootstrapURL", fmt.Sprintf("%q has a path; give only scheme, host and port (DC/OS 1.9 appends /bootstrap/... itself and rejects a trailing slash)", d.BootstrapURL))
+		if msg := checkBootstrapURL(d.BootstrapURL); msg != "" {
+			r.err("dcos.bootstrapURL", msg)
 		}
 	} else {
 		checkPort(r, "dcos.bootstrapPort", d.BootstrapPort)
@@ -83,6 +77,26 @@ func validateDCOS(c *Cluster, r *report) {
 			r.errAt(r.keyAt(p), p, fmt.Sprintf("%s is computed by dcos-vsphere; remove it and set %s instead", k, use))
 		}
 	}
+}
+
+// checkBootstrapURL: an http(s) URL the nodes fetch genconf/serve from.
+// A path is fine (a proxy or web server may serve it below one); DC/OS
+// 1.9 appends /bootstrap/<id>.bootstrap.tar.xz and /packages/... itself,
+// so a trailing slash (which 1.9 refuses), a query or a fragment would
+// break those URLs, and user info would put a password into config.yaml.
+func checkBootstrapURL(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		return fmt.Sprintf("%q is not an http:// or https:// URL", s)
+	case u.User != nil:
+		return fmt.Sprintf("%q contains user info; it would be written into config.yaml and onto every node", u.Redacted())
+	case u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, "?#"):
+		return fmt.Sprintf("%q has a query or fragment; DC/OS 1.9 appends /bootstrap/... and /packages/... to the URL, which would land inside it", s)
+	case strings.HasSuffix(s, "/"):
+		return fmt.Sprintf("%q ends in '/'; DC/OS 1.9 appends /bootstrap/... itself and refuses a trailing slash (\"Must not end in a '/'\"): remove it", s)
+	}
+	return ""
 }
 
 func validateIPDetect(r *report, path string, d IPDetect) {

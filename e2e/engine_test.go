@@ -236,33 +236,75 @@ func runWatchingStart(t *testing.T, timeout time.Duration, started func(pid int)
 	return r
 }
 
-// A third SIGINT ends the process at once (the first two stop softly and
-// abort); the exit code says stopped.
+// A third SIGINT ends the process at once (the first stops softly, the
+// second aborts the running steps); the exit code says stopped. Signals
+// are sent one at a time, each after the process said it saw the one
+// before (the kernel merges a signal sent while the same one is pending).
 func TestThirdSignalExitsAtOnce(t *testing.T) {
 	l := needLab(t)
 	c := newCluster(t, l, "sig", 245, 1, 1, 0)
 	defer c.destroy(t)
-	var sent time.Time
-	var once sync.Once
-	var pid int
-	r := runWatchingStart(t, 10*time.Minute, func(p int) { pid = p }, func(e installer.Event) {
-		if e.Kind == installer.NodeStep && e.PhaseID == installer.PhaseInstallMasters {
-			once.Do(func() {
-				for i := 0; i < 3; i++ {
-					_ = syscall.Kill(pid, syscall.SIGINT)
-				}
-				sent = time.Now()
-			})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, cliPath, "install", "--config", c.Path, "-o", "json")
+	cmd.Env = append(os.Environ(), "CI=true")
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
 		}
-	}, "install", "--config", c.Path)
+		close(lines)
+	}()
+	waitLine := func(want string) {
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					return // exited already
+				}
+				if strings.Contains(l, want) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %q on stderr", want)
+			}
+		}
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Buffer(make([]byte, 1<<20), 4<<20)
+	var sent time.Time
+	for sc.Scan() {
+		var e installer.Event
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Kind == installer.NodeStep && e.PhaseID == installer.PhaseInstallMasters {
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			waitLine("stopping: letting running steps finish")
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			waitLine("aborting the running steps")
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			sent = time.Now()
+			break
+		}
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	err := cmd.Wait()
 	if sent.IsZero() {
 		t.Fatal("the install ended before the signals")
 	}
 	if d := time.Since(sent); d > time.Second {
 		t.Errorf("exited %s after the third SIGINT, want within 1 s", d.Round(time.Millisecond))
 	}
-	if r.Exit != 130 {
-		t.Errorf("exit %d, want 130", r.Exit)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+		t.Errorf("exit %v, want 130", err)
 	}
 	ok(t, run(t, 10*time.Minute, "install", "--config", c.Path), "re-run after three Ctrl-C")
 }

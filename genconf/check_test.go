@@ -24,6 +24,11 @@ func TestCheckAcceptsAValidConfig(t *testing.T) {
 	if errs := Check([]byte(goodConfig + "oauth_enabled: 'false'\ncheck_time: true\n")); errs != nil {
 		t.Fatalf("Check: %v", errs)
 	}
+	// Read as DC/OS 1.9 reads it (YAML 1.1): yes and off are booleans,
+	// 0x5A0 is 1440.
+	if errs := Check([]byte(goodConfig + "oauth_enabled: yes\ncheck_time: off\ndcos_overlay_mtu: 0x5A0\n")); errs != nil {
+		t.Fatalf("Check: %v", errs)
+	}
 }
 
 // TestCheckRejects feeds hand-written config.yaml files breaking one 1.9
@@ -42,7 +47,8 @@ func TestCheckRejects(t *testing.T) {
 		{"hostname master", replace("198.18.0.13", "master-3.example"), "master_list", "not an IPv4 address"},
 		{"trailing slash", replace(":80\n", ":80/\n"), "bootstrap_url", "must not end in '/'"},
 		{"no scheme", replace("http://198.18.0.10:80", "198.18.0.10:80"), "bootstrap_url", "must start with http://"},
-		{"bad boolean", goodConfig + "oauth_enabled: yes\n", "oauth_enabled", "must be true or false, got 'yes'"},
+		{"bad boolean", goodConfig + "oauth_enabled: maybe\n", "oauth_enabled", "must be true or false, got 'maybe'"},
+		{"quoted yes is a string", goodConfig + "oauth_enabled: 'yes'\n", "oauth_enabled", "must be true or false, got 'yes'"},
 		{"null", goodConfig + "dns_search:\n", "dns_search", "must not be null"},
 		{"nested null", goodConfig + "rexray_config:\n  a: ~\n", "rexray_config.a", "must not be null"},
 		{"float", goodConfig + "dcos_overlay_mtu: 1400.0\n", "dcos_overlay_mtu", "must not be a float"},
@@ -53,7 +59,7 @@ func TestCheckRejects(t *testing.T) {
 		{"bad resolvers", goodConfig + "resolvers: [8.8.8.8, 8.8.8.8]\n", "resolvers", "duplicate"},
 		{"use_proxy alone", goodConfig + "use_proxy: true\n", "https_proxy", "required when use_proxy is true"},
 		{"ssh key", goodConfig + "ssh_user: centos\n", "ssh_user", "the installer does its own SSH"},
-		{"timestamp", goodConfig + "platform: 2001-12-14\n", "platform", "unsupported YAML type !!timestamp"},
+		{"timestamp", goodConfig + "platform: 2001-12-14\n", "platform", "YAML 1.1 reads 2001-12-14 as a date"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,13 +24,15 @@ func goldenClusters() map[string]*config.Cluster {
 	one.Nodes.Bootstrap = config.Node{Name: "bootstrap", IP: "198.18.0.10"}
 	one.Nodes.Masters = config.NodeGroup{Hosts: []config.Node{{Name: "master-1", IP: "198.18.0.11"}}}
 	one.Nodes.Agents = config.NodeGroup{Hosts: []config.Node{{Name: "agent-1", IP: "198.18.0.21"}}}
+	one.Network = config.Network{DNS: []string{"198.18.0.1"}}
 
 	three := &config.Cluster{Name: "lab3"}
 	three.Nodes.Bootstrap = config.Node{Name: "boot", IP: "198.18.1.5"}
 	three.Nodes.Masters = config.NodeGroup{Count: 3, IPRange: "198.18.1.11-198.18.1.13", NamePrefix: "m-"}
 	three.Nodes.Agents = config.NodeGroup{Count: 4, IPRange: "198.18.1.21", NamePrefix: "a-"}
-	three.Network = config.Network{Gateway: "198.18.1.1", Prefix: 24, DNS: []string{"198.18.1.1", "198.18.1.2"}, SearchDomain: "lab.example corp.example"}
-	three.DCOS = config.DCOS{BootstrapPort: 8080, ClusterName: "DC/OS lab three"}
+	three.Network = config.Network{Gateway: "198.18.1.1", Prefix: 24, DNS: []string{"198.18.1.1", "198.18.1.2"}, SearchDomain: "lab.example"}
+	three.DCOS = config.DCOS{BootstrapPort: 8080, ClusterName: "DC/OS lab three",
+		Config: map[string]any{"dns_search": "lab.example corp.example"}} // several domains: DC/OS only
 
 	five := &config.Cluster{Name: "prod"}
 	five.Nodes.Bootstrap = config.Node{Name: "bootstrap", IP: "198.18.2.10"}
@@ -76,13 +78,15 @@ func goldenClusters() map[string]*config.Cluster {
 			"exhibitor_zk_hosts":        "198.18.3.5:2181,198.18.3.6:2181",
 			"exhibitor_zk_path":         "/dcos-edge",
 			"enable_docker_gc":          "true",
+			"resolvers":                 []any{}, // no upstream resolvers (network.dns is empty)
 		},
 	}
 
 	script := &config.Cluster{Name: "scripted"}
 	script.Nodes.Bootstrap = config.Node{Name: "bootstrap", IP: "198.18.4.10"}
 	script.Nodes.Masters = config.NodeGroup{Count: 1, IPRange: "198.18.4.11"}
-	script.DCOS = config.DCOS{BootstrapURL: "http://bootstrap.lab.example:8080", IPDetect: config.IPDetect{Method: MethodScript, Script: scriptsDir + "ip-detect-metadata.sh"}}
+	script.Network = config.Network{DNS: []string{"198.18.4.1", "198.18.4.2"}}
+	script.DCOS = config.DCOS{BootstrapURL: "http://bootstrap.lab.example:8080/dcos/1.9", IPDetect: config.IPDetect{Method: MethodScript, Script: scriptsDir + "ip-detect-metadata.sh"}}
 
 	return map[string]*config.Cluster{
 		"one-master":            one,

@@ -52,3 +52,16 @@ func (l errList) sorted() Errors {
 	})
 	return out
 }
+
+// asErrors is the sorted problems as a []error, or nil (Check's form).
+func (l errList) asErrors() []error {
+	sorted := l.sorted()
+	if len(sorted) == 0 {
+		return nil
+	}
+	out := make([]error, len(sorted))
+	for i, e := range sorted {
+		out[i] = e
+	}
+	return out
+}

@@ -1,12 +1,9 @@
 package genconf
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
 )
@@ -78,33 +75,4 @@ func (f *Files) WriteDir(dir string) error {
 		}
 	}
 	return nil
-}
-
-// encodeConfig writes entries in order as a YAML mapping (2-space indent,
-// nested mappings sorted by key by yaml.v3), after the header. With
-// redact, secret values become **HIDDEN**.
-func encodeConfig(entries []entry, redact bool) ([]byte, error) {
-	doc := &yaml.Node{Kind: yaml.MappingNode}
-	for _, e := range entries {
-		v := e.value
-		if redact && params[e.key].secret {
-			v = hidden
-		}
-		var val yaml.Node
-		if err := val.Encode(v); err != nil {
-			return nil, fmt.Errorf("encode config.yaml key %s: %w", e.key, err)
-		}
-		doc.Content = append(doc.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: e.key}, &val)
-	}
-	var buf bytes.Buffer
-	buf.WriteString(header)
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("encode config.yaml: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode config.yaml: %w", err)
-	}
-	return buf.Bytes(), nil
 }

@@ -86,11 +86,11 @@ func assertNoAgents(t *testing.T, c *config.Cluster, cfg []byte) {
 func TestGoldenExamplesCoverTheirFeatures(t *testing.T) {
 	cl := goldenClusters()
 	for name, want := range map[string][]string{
-		"one-master":            {"master_list:\n  - 198.18.0.11\nip_detect_filename"},
+		"one-master":            {"master_list:\n  - 198.18.0.11\nresolvers:\n  - 198.18.0.1\nip_detect_filename"},
 		"three-masters":         {"bootstrap_url: http://198.18.1.5:8080\n", "dns_search: lab.example corp.example\n", "cluster_name: DC/OS lab three\n"},
 		"five-masters-registry": {"cluster_docker_credentials_enabled: true\n", "ip_detect_public_filename: genconf/ip-detect-public\n", "oauth_enabled: false\n", "mesos_log_retention_mb: 2048\n", "- 198.18.2.1:53\n"},
-		"interface-zookeeper":   {"exhibitor_storage_backend: zookeeper\n", "enable_docker_gc: true\n"},
-		"script-bootstrap-url":  {"bootstrap_url: http://bootstrap.lab.example:8080\n"},
+		"interface-zookeeper":   {"exhibitor_storage_backend: zookeeper\n", "enable_docker_gc: true\n", "resolvers: []\n"},
+		"script-bootstrap-url":  {"bootstrap_url: http://bootstrap.lab.example:8080/dcos/1.9\n"},
 	} {
 		f, err := Render(cl[name])
 		if err != nil {
@@ -102,14 +102,14 @@ func TestGoldenExamplesCoverTheirFeatures(t *testing.T) {
 			}
 		}
 	}
-	// Without resolvers in network.dns or dcos.config the key is left
-	// out, so 1.9's default applies.
+	// Without a search domain in network.searchDomain or dcos.config the
+	// key is left out, so 1.9's default (none) applies.
 	f, err := Render(cl["one-master"])
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(f.ConfigYAML, []byte("resolvers")) || bytes.Contains(f.ConfigYAML, []byte("dns_search")) {
-		t.Errorf("one-master has no DNS settings but config.yaml names them:\n%s", f.ConfigYAML)
+	if bytes.Contains(f.ConfigYAML, []byte("dns_search")) {
+		t.Errorf("one-master has no search domain but config.yaml names one:\n%s", f.ConfigYAML)
 	}
 }
 

@@ -13,18 +13,23 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
-// bootstrapURL is dcos.bootstrapURL, or http://<bootstrap ip>:<port>.
-func bootstrapURL(c *config.Cluster, errs *errList) string {
+// bootstrapURL is dcos.bootstrapURL, or http://<bootstrap ip>:<port>,
+// with the cluster.yaml field it comes from; "" after reporting a problem.
+func bootstrapURL(c *config.Cluster, errs *errList) (string, string) {
 	if u := c.DCOS.BootstrapURL; u != "" {
-		if msg := checkBootstrapURL(u); msg != "" {
-			errs.add("dcos.bootstrapURL", "%s", msg)
-			return ""
+		_, msg := checkBootstrapURL(u)
+		if msg == "" {
+			msg = unrenderable(u)
 		}
-		return u
+		if msg != "" {
+			errs.add("dcos.bootstrapURL", "%s", msg)
+			return "", "dcos.bootstrapURL"
+		}
+		return u, "dcos.bootstrapURL"
 	}
 	port := c.DCOS.BootstrapPort
 	if port == 0 {
-		port = config.DefaultBootstrapPort
+		port = config.DefaultBootstrapPort // a Cluster built in code; Load refuses an explicit 0
 	}
 	ok := true
 	if port < 1 || port > 65535 {
@@ -37,9 +42,9 @@ func bootstrapURL(c *config.Cluster, errs *errList) string {
 		ok = false
 	}
 	if !ok {
-		return ""
+		return "", "nodes.bootstrap.ip"
 	}
-	return "http://" + ip + ":" + strconv.Itoa(port)
+	return "http://" + ip + ":" + strconv.Itoa(port), "nodes.bootstrap.ip"
 }
 
 // masterIPs lists the masters' addresses in config order, checked for
@@ -65,23 +70,33 @@ func masterIPs(c *config.Cluster, errs *errList) []string {
 	return ips
 }
 
-// checkedDNS validates network.dns for resolvers.
-func checkedDNS(dns []string, errs *errList) []any {
+// checkedDNS turns network.dns into resolvers: the nodes' DNS servers
+// are DC/OS's upstream resolvers unless dcos.config.resolvers says
+// otherwise. An empty list is refused: DC/OS 1.9 would silently fall back
+// to 8.8.8.8 and 8.8.4.4 (and the nodes would get no DNS server at all).
+func checkedDNS(dns []string, errs *errList) ([]any, bool) {
+	if len(dns) == 0 {
+		errs.add("network.dns", "required: the nodes' DNS servers, which are also DC/OS's upstream resolvers (left out, DC/OS 1.9 would silently use 8.8.8.8 and 8.8.4.4); to give DC/OS other resolvers, or none, set dcos.config.resolvers (e.g. [] for none)")
+		return nil, false
+	}
 	seen := map[string]bool{}
 	out := []any{}
+	ok := true
 	for i, s := range dns {
 		field := fmt.Sprintf("network.dns[%d]", i)
 		switch {
-		case checkIPPort(s) != "":
-			errs.add(field, "%q is not an IPv4 address (or IPv4:port)", s)
+		case !isIPv4(s):
+			errs.add(field, "%s is not an IPv4 address", show(s))
+			ok = false
 		case seen[s]:
-			errs.add(field, "%s is listed twice", s)
+			errs.add(field, "%s is listed twice (DC/OS 1.9 refuses duplicate resolvers)", s)
+			ok = false
 		default:
 			seen[s] = true
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, ok
 }
 
 // registryCredentials builds the Docker config.json "auths" mapping that

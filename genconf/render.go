@@ -3,7 +3,9 @@ package genconf
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
@@ -24,6 +26,7 @@ var toolKeyOrder = []string{
 	"master_discovery",
 	"exhibitor_storage_backend",
 	"master_list",
+	"num_masters",
 	"resolvers",
 	"dns_search",
 	"ip_detect_filename",
@@ -57,45 +60,66 @@ type entry struct {
 }
 
 // Render builds config.yaml and the ip-detect script(s) for c. Every
-// problem is reported at once as Errors (field paths of cluster.yaml).
-// Render does not modify c and reads files only for method script.
+// problem is reported at once as Errors (field paths of cluster.yaml),
+// one message per problem. Render does not modify c and reads files only
+// for method script.
 func Render(c *config.Cluster) (*Files, error) {
 	var errs errList
-	values := map[string]any{}
+	cfg := newConfig()
 	from := map[string]string{} // key -> cluster.yaml field it came from
+	set := func(key, field string, v any) { cfg.set(key, v); from[key] = field }
+	bad := func(key, field string) { cfg.bad(key); from[key] = field }
 
-	set := func(key, field string, v any) { values[key], from[key] = v, field }
-
-	if u := bootstrapURL(c, &errs); u != "" {
-		field := "nodes.bootstrap.ip"
-		if c.DCOS.BootstrapURL != "" {
-			field = "dcos.bootstrapURL"
-		}
+	if u, field := bootstrapURL(c, &errs); u != "" {
 		set("bootstrap_url", field, u)
+	} else {
+		bad("bootstrap_url", field)
 	}
 	name := c.DCOS.ClusterName
 	if name == "" {
 		name = c.Name
 	}
-	if name == "" {
+	switch {
+	case name == "":
 		errs.add("dcos.clusterName", "required (or set name)")
-	} else {
+		bad("cluster_name", "dcos.clusterName")
+	case unrenderable(name) != "":
+		errs.add("dcos.clusterName", "%s", unrenderable(name))
+		bad("cluster_name", "dcos.clusterName")
+	default:
 		set("cluster_name", "dcos.clusterName", name)
 	}
 	set("master_discovery", "dcos.config.master_discovery", "static")
 	set("exhibitor_storage_backend", "dcos.config.exhibitor_storage_backend", "static")
 	masters := masterIPs(c, &errs)
-	if len(masters) > 0 {
+	switch {
+	case len(masters) > 0:
 		set("master_list", "nodes.masters", toAny(masters))
+	case len(c.NodesOf(config.RoleMaster)) > 0:
+		bad("master_list", "nodes.masters") // every address was refused above
 	}
-	if dns := checkedDNS(c.Network.DNS, &errs); len(dns) > 0 {
-		set("resolvers", "network.dns", dns)
-	}
-	if s := c.Network.SearchDomain; s != "" {
-		if msg := checkDNSSearch(s); msg != "" {
-			errs.add("network.searchDomain", "%s", msg)
+	if _, override := c.DCOS.Config["resolvers"]; !override {
+		if dns, ok := checkedDNS(c.Network.DNS, &errs); ok {
+			set("resolvers", "network.dns", dns)
+		} else {
+			bad("resolvers", "network.dns")
 		}
-		set("dns_search", "network.searchDomain", s)
+	}
+	if _, override := c.DCOS.Config["dns_search"]; !override && c.Network.SearchDomain != "" {
+		s := c.Network.SearchDomain
+		_, msg := checkDNSSearch(s)
+		if msg == "" {
+			msg = unrenderable(s)
+		}
+		if msg == "" && len(strings.Fields(s)) > 1 {
+			msg = "one domain only (it is also the nodes' domain); give DC/OS several search domains with dcos.config.dns_search"
+		}
+		if msg != "" {
+			errs.add("network.searchDomain", "%s", msg)
+			bad("dns_search", "network.searchDomain")
+		} else {
+			set("dns_search", "network.searchDomain", s)
+		}
 	}
 	set("ip_detect_filename", "dcos.ipDetect", IPDetectPath)
 	if c.DCOS.IPDetectPublic != nil {
@@ -106,14 +130,17 @@ func Render(c *config.Cluster) (*Files, error) {
 		if creds := registryCredentials(c.Registry, &errs); creds != nil {
 			set("cluster_docker_credentials", "registry", creds)
 			set("cluster_docker_credentials_enabled", "registry.server", true)
+		} else {
+			bad("cluster_docker_credentials", "registry")
 		}
 	}
 
-	passKeys := passThrough(c.DCOS.Config, registry, &errs, func(key string, v any) {
-		set(key, "dcos.config."+key, v) // overrides tool defaults such as resolvers
-	})
+	// dcos.config keys override the tool's defaults (master_discovery,
+	// exhibitor_storage_backend).
+	passKeys := passThrough(c.DCOS.Config, registry, cfg, &errs)
+	numMasters(c, cfg, from, &errs)
 
-	checkCombination(values, func(k string) string {
+	checkCombination(cfg, func(k string) string {
 		if f, ok := from[k]; ok {
 			return f
 		}
@@ -133,7 +160,7 @@ func Render(c *config.Cluster) (*Files, error) {
 		return nil, errs.sorted()
 	}
 
-	entries := orderedEntries(values, passKeys)
+	entries := orderedEntries(cfg.values, passKeys)
 	var err error
 	if f.ConfigYAML, err = encodeConfig(entries, false); err != nil {
 		return nil, err
@@ -144,12 +171,55 @@ func Render(c *config.Cluster) (*Files, error) {
 	for _, e := range entries {
 		f.secret = f.secret || params[e.key].secret
 	}
-	// A guard, not the main validation: what Render wrote must pass the
-	// same 1.9 rules a hand-written config.yaml is held to.
-	if problems := Check(f.ConfigYAML); len(problems) > 0 {
-		return nil, fmt.Errorf("rendered config.yaml breaks a DC/OS 1.9 rule (a bug in genconf): %w", errors.Join(problems...))
+	if err := verifyWritten(f.ConfigYAML, entries); err != nil {
+		return nil, err
 	}
 	return f, nil
+}
+
+// numMasters: with master_discovery master_http_loadbalancer DC/OS 1.9
+// needs num_masters. The tool installs exactly nodes.masters, so it
+// writes that count, and a num_masters given in dcos.config must equal it
+// (a larger quorum would wait for masters that are never installed).
+func numMasters(c *config.Cluster, cfg *dcosConfig, from map[string]string, errs *errList) {
+	if cfg.str("master_discovery", "") != "master_http_loadbalancer" {
+		return
+	}
+	n := int64(len(c.NodesOf(config.RoleMaster)))
+	given, ok := cfg.values["num_masters"].(int64)
+	switch {
+	case !cfg.given["num_masters"] && validMasterCount(int(n)):
+		cfg.set("num_masters", n)
+		from["num_masters"] = "nodes.masters"
+	case !cfg.given["num_masters"]:
+		cfg.bad("num_masters") // the master count is reported at nodes.masters
+		from["num_masters"] = "nodes.masters"
+	case ok && given != n:
+		errs.add("dcos.config.num_masters", "is %d, but nodes.masters lists %d masters, which is what the installer installs; remove num_masters (it is written from nodes.masters) or make them agree", given, n)
+	}
+}
+
+// verifyWritten reads config.yaml back the way DC/OS 1.9 does and checks
+// that every key has exactly the value that was meant: a guard against a
+// writer bug, not the main validation.
+func verifyWritten(configYAML []byte, entries []entry) error {
+	var errs errList
+	values, ok := readYAML11(configYAML, &errs)
+	if !ok || len(errs) > 0 {
+		return fmt.Errorf("rendered config.yaml cannot be read back as YAML 1.1 (a bug in genconf): %w", errs.sorted())
+	}
+	if len(values) != len(entries) {
+		return fmt.Errorf("rendered config.yaml reads back with %d keys, not %d (a bug in genconf)", len(values), len(entries))
+	}
+	for _, e := range entries {
+		if !reflect.DeepEqual(values[e.key], e.value) {
+			return fmt.Errorf("rendered config.yaml reads back a different value for %s (a bug in genconf)", e.key)
+		}
+	}
+	if problems := Check(configYAML); len(problems) > 0 {
+		return fmt.Errorf("rendered config.yaml breaks a DC/OS 1.9 rule (a bug in genconf): %w", errors.Join(problems...))
+	}
+	return nil
 }
 
 // orderedEntries puts the tool's keys first in toolKeyOrder, then the
@@ -171,11 +241,12 @@ func orderedEntries(values map[string]any, passKeys []string) []entry {
 	return out
 }
 
-// passThrough checks dcos.config key by key in sorted order, calling
-// accept for each good one, and returns the accepted keys sorted.
-func passThrough(cfg map[string]any, registry bool, errs *errList, accept func(string, any)) []string {
-	keys := make([]string, 0, len(cfg))
-	for k := range cfg {
+// passThrough checks dcos.config key by key in sorted order, recording
+// each good value in cfg (and each refused one as given, so that no rule
+// between keys repeats the problem), and returns the accepted keys sorted.
+func passThrough(m map[string]any, registry bool, cfg *dcosConfig, errs *errList) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
@@ -184,21 +255,32 @@ func passThrough(cfg map[string]any, registry bool, errs *errList, accept func(s
 		field := "dcos.config." + k
 		if msg := refuseKey(k, registry); msg != "" {
 			errs.add(field, "%s", msg)
+			markSuggested(cfg, k)
 			continue
 		}
-		n, ok := normalize(cfg[k], field, errs)
+		n, ok := normalize(m[k], field, errs)
 		if !ok {
+			cfg.bad(k)
 			continue
 		}
-		v, msg := checkValue(params[k], n)
+		v, sub, msg := checkValue(params[k], n)
 		if msg != "" {
-			errs.add(field, "%s", msg)
+			errs.add(field+sub, "%s", msg)
+			cfg.bad(k)
 			continue
 		}
-		accept(k, v)
+		cfg.set(k, v)
 		good = append(good, k)
 	}
 	return good
+}
+
+// markSuggested treats the key a typo stands for as given: the typo's
+// message already names it, so "required" for it would be a second one.
+func markSuggested(cfg *dcosConfig, typo string) {
+	if s := suggest(typo); s != "" && !cfg.given[s] {
+		cfg.given[s] = true
+	}
 }
 
 // refuseKey says why key may not be given in dcos.config, or "".
@@ -209,6 +291,12 @@ func refuseKey(key string, registry bool) string {
 	if registry && registryKeys[key] {
 		return "is written by dcos-vsphere from registry.* while registry.server is set"
 	}
+	return unknownKey(key)
+}
+
+// unknownKey says why key is not a parameter one may set in an
+// on-premises DC/OS 1.9.10 config.yaml, or "".
+func unknownKey(key string) string {
 	switch {
 	case sshModeKeys[key]:
 		return "is a parameter of the DC/OS SSH installer modes; the installer does its own SSH; use ssh.*"

@@ -82,13 +82,28 @@ func typeName(v any) string {
 }
 
 // checkValue validates a normalized value against p and returns the value
-// to render (booleans and integers in their YAML types) or a message.
-func checkValue(p param, v any) (any, string) {
-	out, msg := checkKind(p, v)
-	if msg == "" && p.check != nil {
-		msg = p.check(out)
+// to render (booleans and integers in their YAML types), or the problem
+// and, for one inside a list or mapping, its path below the key.
+func checkValue(p param, v any) (out any, sub, msg string) {
+	out, msg = checkKind(p, v)
+	if msg != "" {
+		return nil, "", msg
 	}
-	return out, msg
+	if p.check != nil { // first: 1.9's own rule has the better message
+		if sub, msg = p.check(out); msg != "" {
+			return nil, sub, msg
+		}
+	}
+	if s, ok := out.(string); ok {
+		msg = unrenderable(s)
+		if msg == "" && p.inJSON != "" {
+			msg = jsonStringUnsafe(s, p.inJSON)
+		}
+	}
+	if msg != "" {
+		return nil, "", msg
+	}
+	return out, "", ""
 }
 
 func checkKind(p param, v any) (any, string) {
@@ -110,9 +125,9 @@ func checkKind(p param, v any) (any, string) {
 		}
 		return nil, fmt.Sprintf("must be true or false, got %s", show(v))
 	case kInt:
-		n, ok := asInt(v)
-		if !ok {
-			return nil, "must be an integer, got " + show(v)
+		n, msg := checkInt(v)
+		if msg != "" {
+			return nil, msg
 		}
 		if p.max == noMax && n < p.min {
 			return nil, fmt.Sprintf("must be at least %d, got %d", p.min, n)
@@ -134,35 +149,88 @@ func checkKind(p param, v any) (any, string) {
 		}
 		return s, ""
 	case kIPv4List:
-		return checkList(v, func(s string) string {
+		return checkList(v, true, func(s string) string {
 			if !isIPv4(s) {
 				return "not an IPv4 address"
 			}
 			return ""
 		})
 	case kIPPortList:
-		return checkList(v, checkIPPort)
+		return checkList(v, true, checkIPPort)
 	case kStringList:
-		return checkList(v, func(string) string { return "" })
+		return checkList(v, false, func(string) string { return "" })
 	case kMap:
 		if _, ok := v.(map[string]any); !ok {
 			return nil, "must be a mapping, got " + typeName(v)
 		}
 		return v, ""
-	case kDNSSearch:
-		s, ok := v.(string)
-		if !ok {
-			return nil, "must be a string of space-separated domains, got " + typeName(v)
-		}
-		return s, checkDNSSearch(s)
 	case kForwardZones:
 		return v, checkForwardZones(v)
+	case kJSONText:
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Sprintf(`must be a string holding JSON (null, or '"text"' with the quotes), got %s`, typeName(v))
+		}
+		if msg := unrenderable(s); msg != "" {
+			return nil, msg
+		}
+		return s, checkJSONText(s)
+	case kJSONBoolOrNull:
+		switch x := v.(type) {
+		case bool:
+			return x, ""
+		case string:
+			switch x {
+			case "true", "false":
+				return x == "true", ""
+			case "null":
+				return x, ""
+			}
+		}
+		return nil, fmt.Sprintf("is inserted as is into %s: must be true, false or 'null' (quoted; a YAML null would crash DC/OS 1.9), got %s", uiConfigJSON, show(v))
 	}
 	return nil, "unhandled parameter kind"
 }
 
-// checkList requires a list of unique strings, each passing item.
-func checkList(v any, item func(string) string) (any, string) {
+// checkInt accepts a YAML integer, or a string holding the plain decimal
+// form of one. 1.9 reads integers with Python's int(), which also takes
+// " 1420", "+1420" or "01420", but writes the value into its files as
+// given (as JSON, "+1420" and "01420" are invalid); such strings are
+// refused rather than silently rewritten.
+func checkInt(v any) (int64, string) {
+	switch x := v.(type) {
+	case int64:
+		return x, ""
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		if err == nil && strconv.FormatInt(n, 10) == x {
+			return n, ""
+		}
+		if n, ok := pythonInt(x); ok {
+			return 0, fmt.Sprintf("must be written as a plain integer such as %d, got %s (DC/OS 1.9 would read it as %d but write it into its files as given)", n, show(x), n)
+		}
+	}
+	return 0, "must be an integer, got " + show(v)
+}
+
+// pythonInt is what Python 3's int() makes of s (surrounding whitespace,
+// a sign, leading zeros and single underscores between digits allowed).
+func pythonInt(s string) (int64, bool) {
+	t := strings.TrimSpace(s)
+	if t == "" || strings.HasPrefix(t, "_") || strings.HasSuffix(t, "_") || strings.Contains(t, "__") {
+		return 0, false
+	}
+	body := strings.TrimLeft(t, "+-")
+	if len(t)-len(body) > 1 || strings.HasPrefix(body, "_") {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64)
+	return n, err == nil
+}
+
+// checkList requires a list of strings, each passing item; unique says
+// whether 1.9 refuses duplicates (its IP lists do, check_duplicates).
+func checkList(v any, unique bool, item func(string) string) (any, string) {
 	list, ok := v.([]any)
 	if !ok {
 		return nil, "must be a list, got " + typeName(v)
@@ -174,16 +242,18 @@ func checkList(v any, item func(string) string) (any, string) {
 			return nil, fmt.Sprintf("item %d must be a string, got %s", i, show(e))
 		}
 		if msg := item(s); msg != "" {
-			return nil, fmt.Sprintf("item %d %q: %s", i, s, msg)
+			return nil, fmt.Sprintf("item %d %s: %s", i, show(s), msg)
 		}
-		if seen[s] {
-			return nil, fmt.Sprintf("item %d %q: duplicate", i, s)
+		if unique && seen[s] {
+			return nil, fmt.Sprintf("item %d %s: duplicate (DC/OS 1.9 refuses duplicates in this list)", i, show(s))
 		}
 		seen[s] = true
 	}
 	return list, ""
 }
 
+// checkIPPort: 1.9's validate_ip_port_list takes IPv4 or IPv4:port with
+// the port between 1 and 65535.
 func checkIPPort(s string) string {
 	host, port, hasPort := strings.Cut(s, ":")
 	if !isIPv4(host) {
@@ -191,29 +261,26 @@ func checkIPPort(s string) string {
 	}
 	if hasPort {
 		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > 65535 {
-			return "port must be between 1 and 65535"
+		if err != nil || strconv.Itoa(n) != port || n < 1 || n > 65535 {
+			return "port must be a number between 1 and 65535"
 		}
 	}
 	return ""
 }
 
-// asInt accepts a YAML integer or a decimal string, as 1.9's int() does.
+// asInt accepts a YAML integer only.
 func asInt(v any) (int64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return x, true
-	case string:
-		n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-		return n, err == nil
-	}
-	return 0, false
+	n, ok := v.(int64)
+	return n, ok
 }
 
 // show renders a scalar for a message; lists and maps are named only.
 func show(v any) string {
 	switch x := v.(type) {
 	case string:
+		if !printableASCII(x) {
+			return strconv.Quote(x)
+		}
 		return "'" + x + "'"
 	case bool, int64:
 		return fmt.Sprint(x)

@@ -29,6 +29,7 @@ template:
 network:
   gateway: 198.18.0.1
   prefix: 24
+  dns: [198.18.0.1]
 nodes:
   bootstrap:
     ip: 198.18.0.10

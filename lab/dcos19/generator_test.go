@@ -213,6 +213,12 @@ func TestGenconfRejectsWhat19Rejects(t *testing.T) {
 			map[string]string{"num_masters": "num_masters must be calculated, but was explicitly set in the configuration. Remove it from the configuration."}},
 		{"missing public ip-detect", validConfig + "ip_detect_public_filename: genconf/ip-detect-public\n", ipDetectEth0,
 			map[string]string{"ip_detect_public_contents": "ip-detect script `genconf/ip-detect-public` must exist"}},
+		{"rexray_config with preset aws", validConfig + "rexray_config_preset: aws\nrexray_config: {rexray: {}}\n", ipDetectEth0,
+			map[string]string{"rexray_config": "rexray_config must be calculated, but was explicitly set in the configuration. Remove it from the configuration."}},
+		{"cosmos URL", validConfig + "cosmos_config: {package_storage_uri: 'http://[x', staged_package_storage_uri: 'file:///x'}\n", ipDetectEth0,
+			map[string]string{"cosmos_config": "Couldn't parse given value `http://[x` as an URL"}},
+		{"overlay host bits", validConfig + "dcos_overlay_network: {vtep_subnet: 44.128.0.1/20, vtep_mac_oui: '70:B3:D5:00:00:00', overlays: [{name: dcos, subnet: 9.0.0.0/8, prefix: 24}]}\n", ipDetectEth0,
+			map[string]string{"dcos_overlay_network": "Incorrect value for vtep_subnet: 44.128.0.1/20. Only IPv4 values are allowed"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -241,6 +247,22 @@ func TestGenconfRejectsNullAndFloat(t *testing.T) {
 		r := genconf(t, validConfig+extra, ipDetectEth0)
 		if r.code != 1 || !strings.Contains(r.out, "Invalid type for value of "+key+" in config") {
 			t.Errorf("%q: exit %d output %q", extra, r.code, r.out)
+		}
+	}
+}
+
+// TestGenconfCrashesRendering: values 1.9 validates but cannot render
+// into its templates make --genconf fail after validation.
+func TestGenconfCrashesRendering(t *testing.T) {
+	t.Parallel()
+	for _, extra := range []string{"gc_delay: \"2days\\n\"\n", "platform: \"on\\aprem\"\n", "weights: \"a\\Lb\"\n"} {
+		r := genconf(t, validConfig+extra, ipDetectEth0)
+		key := strings.SplitN(extra, ":", 2)[0]
+		if r.code != 1 || !strings.Contains(r.out, "the value of "+key+" cannot be rendered") {
+			t.Errorf("%q: exit %d output %q", extra, r.code, r.out)
+		}
+		if _, err := os.Stat(filepath.Join(r.dir, "genconf", "serve")); err == nil {
+			t.Errorf("%q: genconf/serve written", extra)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import tarfile
+import urllib.parse
 
 import yaml
 
@@ -422,6 +423,15 @@ class Checker:
             if any(has) and not all(has):
                 self.err('cosmos_config', 'Either neither or both of package_storage_uri and '
                                           'staged_package_storage_uri must be set.')
+            elif all(has):
+                for key in ('package_storage_uri', 'staged_package_storage_uri'):
+                    try:
+                        urllib.parse.urlparse(cosmos[key])
+                    except (ValueError, AttributeError, TypeError):
+                        self.err('cosmos_config', "Couldn't parse given value `{}` as an URL".format(cosmos[key]))
+        if cfg.get('rexray_config_preset', '') == 'aws' and 'rexray_config' in self.user:
+            self.err('rexray_config', 'rexray_config must be calculated, but was explicitly set in the '
+                                      'configuration. Remove it from the configuration.')
 
     def check_ip_detect(self):
         path = genconf_path(self.cfg['ip_detect_filename'])
@@ -624,6 +634,26 @@ def generate(payload, user, checker):
     return config_id
 
 
+# What the real generator's PyYAML 3.12 cannot take once gen substitutes a
+# value into its YAML templates: a line break ends the `content: |` block
+# early, and its reader refuses non-printable characters (and, in 3.12,
+# characters beyond U+FFFF).
+LINE_BREAKS = '\n\r\x85\u2028\u2029'
+
+
+def yaml_printable(ch):
+    return ch in '\t\n\r\x85' or '\x20' <= ch <= '\x7e' or '\xa0' <= ch <= '\ud7ff' or '\ue000' <= ch <= '\ufffd'
+
+
+def render_crash(config):
+    """The key whose value would crash rendering the templates, or None."""
+    for key in sorted(config):
+        value = config[key]
+        if any(ch in LINE_BREAKS or not yaml_printable(ch) for ch in value):
+            return key
+    return None
+
+
 def load_config(path):
     try:
         with open(path) as fh:
@@ -681,6 +711,12 @@ def main(payload_bytes, argv):
         log('Configuration is valid')
         return 0
     log('====> EXECUTING CONFIGURATION GENERATION')
+    crash = render_crash(config)
+    if crash is not None:
+        log('Traceback (most recent call last):')
+        log('yaml.scanner.ScannerError: the value of {} cannot be rendered into the '
+            'configuration templates'.format(crash))
+        return 1
     config_id = generate(Payload(payload_bytes), config, checker)
     log('Generating configuration files...')
     log('Final configuration id: {}'.format(config_id))
