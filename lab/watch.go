@@ -45,7 +45,8 @@ func (s vmState) want(o Options) (hostSpec, bool) {
 // ContainerView.PutObject and PropertyFilter.UpdateObject) when VMs are
 // cloned and powered on concurrently while such a view is watched.
 func (l *Lab) watchVMs(ctx context.Context) error {
-	w := &registryWatcher{lab: l, self: types.ManagedObjectReference{Type: "DcosVsphereLabWatcher", Value: "lab-watcher"}, states: map[string]*vmState{}}
+	w := &registryWatcher{lab: l, self: types.ManagedObjectReference{Type: "DcosVsphereLabWatcher", Value: "lab-watcher"},
+		states: map[string]*vmState{}, removed: map[string]bool{}}
 	reg := l.vc.model.Map()
 	reg.AddHandler(w)
 	defer reg.RemoveHandler(w)
@@ -61,6 +62,10 @@ type registryWatcher struct {
 	self   types.ManagedObjectReference
 	mu     sync.Mutex
 	states map[string]*vmState
+	// removed are destroyed VMs: vcsim still updates a VM's devices after
+	// taking it out of the registry, and those late updates must not bring
+	// it back (its host's disk would never be deleted). Refs are never reused.
+	removed map[string]bool
 }
 
 func (w *registryWatcher) Reference() types.ManagedObjectReference { return w.self }
@@ -78,6 +83,7 @@ func (w *registryWatcher) RemoveObject(_ *simulator.Context, ref types.ManagedOb
 	w.mu.Lock()
 	s := w.states[ref.Value]
 	delete(w.states, ref.Value)
+	w.removed[ref.Value] = true
 	w.mu.Unlock()
 	if s != nil {
 		s.gone = true
@@ -105,6 +111,10 @@ func (w *registryWatcher) observe(obj mo.Reference) {
 	}
 	id := vm.Self.Value
 	w.mu.Lock()
+	if w.removed[id] {
+		w.mu.Unlock()
+		return
+	}
 	w.states[id] = &s
 	w.mu.Unlock()
 	w.lab.worker(id).set(s)
