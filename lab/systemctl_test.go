@@ -63,6 +63,10 @@ cat > /etc/systemd/system/demo-fail.service <<'U'
 Type=oneshot
 ExecStart=/bin/bash -c 'exit 7'
 U
+cat > /etc/systemd/system/demo-sig.service <<'U'
+[Service]
+ExecStart=/bin/bash -c 'trap "echo usr1 > /var/lib/demo/sig; exit 0" USR1; while :; do sleep 0.1; done'
+U
 mkdir -p /etc/systemd/system/demo.target.wants
 cat > /etc/systemd/system/demo.target.wants/demo-wanted.service <<'U'
 [Service]
@@ -87,6 +91,16 @@ U`)
 	run("systemctl stop demo-daemon")
 	fails("systemctl is-active demo-daemon")
 	fails("kill -0 " + pid)
+
+	// kill sends the signal to the unit's processes; what they do decides
+	// its state (DC/OS 1.9's way to take an agent out is kill -s SIGUSR1).
+	run("systemctl start demo-sig && systemctl is-active demo-sig")
+	run("systemctl kill -s SIGUSR1 demo-sig")
+	run("for i in $(seq 1 50); do [ -e /var/lib/demo/sig ] && exit 0; sleep 0.1; done; exit 1")
+	run("for i in $(seq 1 50); do systemctl is-active -q demo-sig || exit 0; sleep 0.1; done; exit 1")
+	run("systemctl kill --signal=USR1 demo-sig && systemctl stop demo-sig") // nothing runs: not an error
+	fails("systemctl kill -s BOGUS demo-once")
+	fails("systemctl kill nonexistent")
 
 	fails("systemctl is-active demo-wanted")
 	run("systemctl start demo.target && systemctl is-active demo-wanted && systemctl is-active demo.target")

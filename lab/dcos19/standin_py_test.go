@@ -87,6 +87,17 @@ class Nginx(http.server.BaseHTTPRequestHandler):
         self.send_response(201)
         self.send_header('Content-Length', '0')
         self.end_headers()
+    def do_DELETE(self):
+        if not self.path.startswith('/standin/agents/'):
+            self.send_error(405)
+            return
+        try:
+            os.unlink(os.path.join(d.AGENTS, self.path.rsplit('/', 1)[1]))
+        except OSError:
+            self.send_error(404)
+            return
+        self.send_response(204)
+        self.end_headers()
 
 srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Nginx)
 srv.daemon_threads = True
@@ -298,6 +309,96 @@ class T(unittest.TestCase):
         with redirect_stdout(out):
             self.assertEqual(d.diag(), 1)
         self.assertIn('dcos-mesos-slave.service: unhealthy: dcos-mesos-slave.service is not active', out.getvalue())
+
+class Unregistration(unittest.TestCase):
+    """An agent that gets SIGUSR1 unregisters: the leading master drops it
+    from /master/slaves and master/slaves_active in its next round. SIGTERM
+    ends an agent without that: its record stays until it is stale."""
+    def setUp(self):
+        point_at(tmpdir())
+        d.EXHIBITOR_PORT = d.MASTER_PORT = d.MASTER_3DT_PORT = PORT
+        script(d.DETECT_IP, 'echo 127.0.0.1')
+        open(d.MASTER_LIST, 'w').write('["127.0.0.1"]')
+        open(os.path.join(d.ROLES_DIR, 'slave_public'), 'w').close()
+        os.makedirs(d.WWW, exist_ok=True)
+        status = os.path.join(d.WWW, 'exhibitor-status.json')
+        open(status, 'w').write('[{"code": 3, "description": "serving", "hostname": "127.0.0.1", "isLeader": true}]\n')
+        Nginx.routes.update({'/exhibitor/v1/cluster/status': status,
+                             '/metrics/snapshot': d.WWW + '/mesos-master-snapshot.json',
+                             '/master/slaves': d.WWW + '/mesos-master-slaves.json'})
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
+
+    def start(self, call):
+        setup = '\n'.join(['d.STATE = %r' % d.STATE, 'd.WWW, d.HEALTH, d.AGENTS = %r, %r, %r' % (d.WWW, d.HEALTH, d.AGENTS),
+                            'd.UNITS_DIR, d.SYSTEMD_RUN = %r, %r' % (d.UNITS_DIR, d.SYSTEMD_RUN),
+                            'd.DETECT_IP, d.MASTER_LIST, d.ROLES_DIR = %r, %r, %r' % (d.DETECT_IP, d.MASTER_LIST, d.ROLES_DIR)])
+        code = ('import sys; sys.dont_write_bytecode = True; sys.path.insert(0, %r); import dcos_standin as d\n'
+                '%s\nd.EXHIBITOR_PORT = d.MASTER_PORT = d.MASTER_3DT_PORT = %d\nsys.exit(d.%s)\n' % (LIB, setup, PORT, call))
+        env = dict(os.environ, STANDIN_INTERVAL='0.05', STANDIN_MAX_ITERATIONS='2000', STANDIN_STALE_SECONDS='3')
+        p = subprocess.Popen([sys.executable, '-IS', '-c', code], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        return p
+
+    def listed(self):
+        s = read_json(d.WWW + '/mesos-master-slaves.json')
+        return None if s is None else [a['pid'] for a in s['slaves']]
+
+    def active(self):
+        return (read_json(d.WWW + '/mesos-master-snapshot.json') or {}).get('master/slaves_active')
+
+    def test_sigusr1_unregisters_at_once(self):
+        self.start('mesos_master()')
+        agent = self.start('mesos_agent("dcos-mesos-slave-public.service")')
+        wait_for('the master lists the agent', lambda: self.listed() == ['slave(1)@127.0.0.1:5051'])
+        s = read_json(d.WWW + '/mesos-master-slaves.json')
+        a = s['slaves'][0]
+        self.assertEqual((a['hostname'], a['port'], a['active'], a['attributes']), ('127.0.0.1', 5051, True, {'public_ip': 'true'}))
+        self.assertRegex(a['id'], r'^[0-9a-f-]{36}-S0$')
+        self.assertEqual(s['recovered_slaves'], [])
+        self.assertEqual(self.active(), 1)
+        agent.send_signal(signal.SIGUSR1)
+        agent.send_signal(signal.SIGTERM)  # systemctl stop follows at once: it must not cut the unregistration
+        out = agent.communicate(timeout=10)[0].decode()
+        self.assertEqual(agent.returncode, 0, out)
+        self.assertIn('received SIGUSR1: unregistering from the masters and shutting down', out)
+        self.assertIn('unregistered from 1 of 1 masters (127.0.0.1)', out)
+        self.assertFalse(os.path.exists(d.AGENTS + '/127.0.0.1'), 'the record is still at the master')
+        # dropped in the master's next round, long before the record would be stale (3 s)
+        start = time.monotonic()
+        wait_for('the master drops the agent', lambda: self.listed() == [] and self.active() == 0, timeout=2)
+        self.assertLess(time.monotonic() - start, 2)
+        self.assertEqual(open(os.path.join(d.HEALTH, 'dcos-mesos-slave-public.service')).read(), '1 mesos agent unregistered and stopped\n')
+        # it registers again as a new agent (a new id)
+        self.start('mesos_agent("dcos-mesos-slave-public.service")')
+        wait_for('listed again', lambda: self.listed() == ['slave(1)@127.0.0.1:5051'])
+        self.assertRegex(read_json(d.WWW + '/mesos-master-slaves.json')['slaves'][0]['id'], r'-S1$')
+
+    def test_sigterm_does_not_unregister(self):
+        self.start('mesos_master()')
+        agent = self.start('mesos_agent("dcos-mesos-slave-public.service")')
+        wait_for('the master lists the agent', lambda: self.listed() == ['slave(1)@127.0.0.1:5051'])
+        agent.send_signal(signal.SIGTERM)
+        out = agent.communicate(timeout=10)[0].decode()
+        self.assertEqual(agent.returncode, 0, out)
+        self.assertNotIn('unregister', out)
+        self.assertTrue(os.path.exists(d.AGENTS + '/127.0.0.1'), 'SIGTERM removed the record')
+        self.assertEqual(self.listed(), ['slave(1)@127.0.0.1:5051'])
+        wait_for('the stale record is dropped', lambda: self.listed() == [] and self.active() == 0, timeout=10)
+
+    def test_only_the_leader_lists_agents(self):
+        open(os.path.join(d.WWW, 'exhibitor-status.json'), 'w').write(
+            '[{"code": 3, "description": "serving", "hostname": "127.0.0.9", "isLeader": true}]\n')
+        self.start('mesos_master()')
+        self.start('mesos_agent("dcos-mesos-slave-public.service")')
+        wait_for('the agent registered', lambda: os.path.exists(d.AGENTS + '/127.0.0.1'))
+        wait_for('snapshot written', lambda: self.active() is not None)
+        self.assertEqual((self.active(), self.listed()), (0, None))
 
 unittest.main(argv=['dcos_standin'], verbosity=2, warnings='ignore')
 `

@@ -324,6 +324,23 @@ def _on_signal(signum, frame):
     raise SystemExit(0)
 
 
+class Unregister(BaseException):
+    """Raised in the Mesos agent's loop by SIGUSR1: what a real Mesos agent
+    does on SIGUSR1 (unregister from the master, then shut down)."""
+
+
+unregistering = []
+
+
+def _on_usr1(signum, frame):
+    # From here on nothing may cut the unregistration short: `systemctl
+    # kill -s SIGUSR1` is followed at once by `systemctl stop` (SIGTERM).
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+        signal.signal(s, signal.SIG_IGN)
+    unregistering.append(True)
+    raise Unregister()
+
+
 def _serve(loop, cleanup):
     """Runs loop() with SIGTERM/SIGINT ending it cleanly (exit 0), then
     cleanup() however it ended, as the bash traps did."""
@@ -332,8 +349,8 @@ def _serve(loop, cleanup):
     try:
         loop()
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for s in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+            signal.signal(s, signal.SIG_IGN)
         cleanup()
     return 0
 
@@ -409,10 +426,11 @@ def mesos_master():
         return 1
     os.makedirs(WWW, exist_ok=True)
     os.makedirs(AGENTS, exist_ok=True)
-    snapshot = WWW + '/mesos-master-snapshot.json'
+    snapshot, slaves_file = WWW + '/mesos-master-snapshot.json', WWW + '/mesos-master-slaves.json'
+    registry = AgentRegistry(_master_id())
 
     def cleanup():
-        remove(snapshot)
+        remove(snapshot, slaves_file)
         health(unit, 1, 'mesos master stopped')
 
     def loop():
@@ -434,7 +452,16 @@ def mesos_master():
                 recovered = 1
                 elected = 1 if leader == my_ip else 0
             now = int(time.time())
-            active = len(fresh_files(AGENTS, stale, now)) if elected else 0
+            active = 0
+            if elected:
+                agents = registry.update(fresh_files(AGENTS, stale, now), now)
+                active = len(agents)
+                write(slaves_file, slaves_json(agents))
+            else:
+                # Only the leading master knows the agents (the real one
+                # redirects this endpoint to the leader; the stand-in has none).
+                remove(slaves_file)
+                registry.update([], now)
             write(snapshot, '{"registrar/log/recovered": %d, "master/elected": %d, "master/slaves_active": %d, '
                   '"master/slaves_connected": %d, "master/uptime_secs": %d}'
                   % (recovered, elected, active, active, now - started))
@@ -449,6 +476,59 @@ def mesos_master():
             time.sleep(pause)
 
     return _serve(loop, cleanup)
+
+
+def _master_id():
+    """A fresh id per master process, as a Mesos master's (a UUID)."""
+    import uuid
+    return str(uuid.uuid4())
+
+
+class AgentRegistry:
+    """The agents the leading master lists: one per fresh record, with an id
+    given when it (re)appears (<master id>-S<n>, as Mesos names agents: one
+    that re-registers after being dropped is a new agent) and dropped as soon
+    as its record is gone (the agent unregistered: it DELETEd its record) or
+    stale (it stopped without unregistering: the stand-in for Mesos's
+    agent health checks)."""
+
+    def __init__(self, master_id):
+        self.master_id = master_id
+        self.next = 0
+        self.known = {}  # ip -> (id, registered_time)
+
+    def update(self, entries, now):
+        """entries: os.DirEntry records (fresh_files). Returns the listed
+        agents, sorted by ip: dicts with ip, id, role, registered_time."""
+        out = []
+        seen = set()
+        for e in entries:
+            if not valid_ipv4(e.name):
+                continue
+            seen.add(e.name)
+            if e.name not in self.known:
+                self.known[e.name] = ('%s-S%d' % (self.master_id, self.next), now)
+                self.next += 1
+            aid, since = self.known[e.name]
+            arole = 'agent_public' if '"agent_public"' in (_read(e.path) or '') else 'agent'
+            out.append({'ip': e.name, 'id': aid, 'role': arole, 'registered_time': since})
+        for ip in list(self.known):
+            if ip not in seen:
+                del self.known[ip]
+        return sorted(out, key=lambda a: a['ip'])
+
+
+def slaves_json(agents):
+    """/master/slaves of Mesos 1.2 for the listed agents: id, pid
+    (slave(1)@IP:5051), hostname (the IP, as DC/OS agents report it), port,
+    active, registered_time and, on public agents, the attribute
+    public_ip:true DC/OS 1.9 gives them."""
+    out = []
+    for a in agents:
+        attrs = '{"public_ip": "true"}' if a['role'] == 'agent_public' else '{}'
+        out.append('{"id": "%s", "pid": "slave(1)@%s:5051", "hostname": "%s", "port": 5051, "active": true, '
+                   '"registered_time": %d.0, "attributes": %s}' % (a['id'], a['ip'], a['ip'], a['registered_time'], attrs))
+    return '{"slaves": [%s], "recovered_slaves": []}' % ','.join(out)
 
 
 # --- Mesos agent -----------------------------------------------------------
@@ -467,9 +547,21 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
 
     def cleanup():
         remove(snapshot)
-        health(unit, 1, 'mesos agent stopped')
+        if not unregistering:
+            health(unit, 1, 'mesos agent stopped')
+            return
+        # Unregister: every master drops this agent at once (its next round).
+        done = [m for m in ms if http('DELETE', m, MASTER_PORT, '/standin/agents/' + my_ip, source=my_ip) is not None]
+        log('unregistered from %d of %d masters (%s)' % (len(done), len(ms), ' '.join(done) or 'none'))
+        health(unit, 1, 'mesos agent unregistered and stopped')
 
     def loop():
+        try:
+            rounds()
+        except Unregister:
+            log('received SIGUSR1: unregistering from the masters and shutting down')
+
+    def rounds():
         started = int(time.time())
         log('mesos agent stand-in (%s) on %s, masters %s' % (unit, my_ip, ' '.join(ms)))
         last = ''
@@ -498,6 +590,7 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
                 last = reason
             time.sleep(pause)
 
+    signal.signal(signal.SIGUSR1, _on_usr1)
     return _serve(loop, cleanup)
 
 
