@@ -171,6 +171,8 @@ func (res *Result) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(&b, "Stopped: cluster %q is not finished; run the same command again to resume.\n", res.Cluster)
 	case res.Status == "failed":
 		fmt.Fprintf(&b, "FAILED: cluster %q is not finished; fix the cause and run the same command again to resume.\n", res.Cluster)
+	case res.Command == "remove-agents":
+		res.writeRemovedHead(&b)
 	case res.Changed == 0:
 		fmt.Fprintf(&b, "Nothing to do: DC/OS 1.9 cluster %q already matches the config; nothing was changed.\n", res.Cluster)
 	default:
@@ -229,7 +231,11 @@ func (res *Result) WritePlan(w io.Writer) error {
 	}
 	switch {
 	case res.Error != "":
-		fmt.Fprintf(&b, "install would fail:\n  %s\n", strings.ReplaceAll(res.Error, "\n", "\n  "))
+		cmd := res.Command
+		if cmd == "" {
+			cmd = "install"
+		}
+		fmt.Fprintf(&b, "%s would fail:\n  %s\n", cmd, strings.ReplaceAll(res.Error, "\n", "\n  "))
 	case len(byNode) == 0 && len(general) == 0:
 		b.WriteString("Nothing to do: every node exists, runs DC/OS and is healthy by the last install.\n")
 	default:

@@ -68,6 +68,9 @@ func TestEveryCommandPrintsOnlyJSON(t *testing.T) {
 		{[]string{"plan", "--config", good}, 3},
 		{[]string{"add-agents", "--config", good, "--agents", "1"}, 3},
 		{[]string{"add-agents", "--config", good}, 2},
+		{[]string{"remove-agents", "--config", good, "--agent", "agent-1"}, 3},
+		{[]string{"remove-agents", "--config", good, "--agent", "agent-1", "--dry-run"}, 3},
+		{[]string{"remove-agents", "--config", good}, 2}, // no --agent
 		{[]string{"status", "--config", good}, 3},
 		{[]string{"destroy", "--config", good, "--force"}, 3},
 		{[]string{"destroy", "--config", good}, 2}, // no terminal, no --force

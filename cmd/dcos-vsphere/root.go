@@ -49,6 +49,7 @@ func newRootCmd(sig *signals) (*cobra.Command, *globalOptions) {
 		newInstallCmd(g),
 		newPlanCmd(g),
 		newAddAgentsCmd(g),
+		newRemoveAgentsCmd(g),
 		newStatusCmd(g),
 		newDestroyCmd(g),
 		newACSCmd(g),

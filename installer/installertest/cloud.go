@@ -35,6 +35,12 @@ type Cloud struct {
 	FailClone map[string]error
 	// TemplateMissing makes EnsureTemplate import it.
 	TemplateMissing bool
+	// FailDestroy makes Destroy power the VMs off and then fail with it,
+	// as a run killed between the power-off and the delete leaves them.
+	FailDestroy error
+	// BeforeDestroy, when set, is called with the VMs at the start of
+	// every Destroy (a test looks at the world right then).
+	BeforeDestroy func(vms []installer.VMInfo)
 
 	mu     sync.Mutex
 	vms    map[string]*VM // by ref
@@ -243,6 +249,16 @@ func (c *Cloud) remove(ref string) {
 }
 
 func (c *Cloud) Destroy(_ context.Context, vms []installer.VMInfo) error {
+	if c.BeforeDestroy != nil {
+		c.BeforeDestroy(vms)
+	}
+	if err := c.FailDestroy; err != nil {
+		for _, v := range vms {
+			c.PowerOff(v.Name)
+		}
+		c.call("Destroy failed")
+		return err
+	}
 	names := ""
 	for _, v := range vms {
 		names += " " + v.Name

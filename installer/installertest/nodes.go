@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,13 @@ type Host struct {
 	down                     bool
 	fail                     map[string]error
 	cutAfter                 map[string]installer.DCOSState
+
+	// AgentStopped: its Mesos agent was stopped (drain-agent); it no longer
+	// registers, and the leading master no longer lists it.
+	AgentStopped bool
+	// StaysListed makes the leading Mesos master list this agent whatever
+	// it does (a master that never notices the agent left).
+	StaysListed bool
 }
 
 func newHost(e *Env, ip, vmRef, uuid string) *Host {
@@ -232,6 +240,10 @@ func (h *Host) answer(s installer.Script, cut installer.DCOSState, cutting bool)
 		return "resumed: DC/OS setup complete\n", nil
 	case "health":
 		return h.health(s.Body)
+	case "drain-agent":
+		return h.drainAgent(s.Body)
+	case "mesos-state":
+		return h.mesosState(s.Body)
 	}
 	return "", fmt.Errorf("installertest: the fake node does not know script %q", s.Name)
 }
@@ -294,11 +306,110 @@ func (h *Host) health(body string) (string, error) {
 	case strings.Contains(url, ":5050/metrics"):
 		return jsonLine(map[string]int{"registrar/log/recovered": boolInt(masters > 0)}), nil
 	case strings.Contains(url, ":5051/metrics"):
-		return jsonLine(map[string]int{"slave/registered": boolInt(masters > 0)}), nil
+		h.mu.Lock()
+		stopped := h.AgentStopped
+		h.mu.Unlock()
+		return jsonLine(map[string]int{"slave/registered": boolInt(masters > 0 && !stopped)}), nil
 	case strings.Contains(url, "dcos-version.json"):
 		return `{"version":"1.9.10"}`, nil
 	}
 	return "", fmt.Errorf("curl: (22) 404 for %s", url)
+}
+
+var unitRE = regexp.MustCompile(`unit='([^']*)'`)
+
+// drainAgent answers the drain script: the unit must be the Mesos agent
+// of the role DC/OS was installed with (systemd knows no other), and
+// stopping it unregisters the agent.
+func (h *Host) drainAgent(body string) (string, error) {
+	unit := match(unitRE, body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	want := map[string]string{"slave": "dcos-mesos-slave", "slave_public": "dcos-mesos-slave-public"}[h.Role]
+	if h.DCOS == installer.DCOSNotInstalled || unit != want {
+		return "", fmt.Errorf("systemctl kill %s: unit %s.service not loaded (exit 1)", unit, unit)
+	}
+	if h.AgentStopped {
+		return unit + " was already stopped\n", nil
+	}
+	h.AgentStopped = true
+	return "stopped " + unit + " (SIGUSR1: unregistered from Mesos)\n", nil
+}
+
+// mesosLeader is the address of the leading Mesos master: the first
+// master of the config that runs DC/OS and answers ("" when none).
+func (e *Env) mesosLeader() string {
+	for _, ip := range e.masterIPs() {
+		if h := e.Host(ip); h != nil {
+			h.mu.Lock()
+			up := h.DCOS == installer.DCOSInstalled && h.Role == "master" && !h.down
+			h.mu.Unlock()
+			if up {
+				return ip
+			}
+		}
+	}
+	return ""
+}
+
+// mesosAgents are the agents the leading master lists: this cluster's
+// DC/OS agents that run and did not stop their agent (or StaysListed).
+func (e *Env) mesosAgents() []string {
+	masters := e.masterIPs()
+	e.mu.Lock()
+	hosts := make([]*Host, 0, len(e.hosts))
+	for _, h := range e.hosts {
+		hosts = append(hosts, h)
+	}
+	e.mu.Unlock()
+	var out []string
+	for _, h := range hosts {
+		h.mu.Lock()
+		agent := h.DCOS == installer.DCOSInstalled && (h.Role == "slave" || h.Role == "slave_public") && len(h.MasterList) > 0 && h.MasterList[0] == masters[0]
+		if agent && (h.StaysListed || !h.AgentStopped && !h.down) {
+			out = append(out, h.IP)
+		}
+		h.mu.Unlock()
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MesosLists reports whether the leading Mesos master lists the agent at ip.
+func (e *Env) MesosLists(ip string) bool {
+	for _, a := range e.mesosAgents() {
+		if a == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// mesosState answers a master's /metrics/snapshot and /master/slaves.
+func (h *Host) mesosState(body string) (string, error) {
+	url := match(curlRE, body)
+	h.mu.Lock()
+	master := h.DCOS == installer.DCOSInstalled && h.Role == "master"
+	h.mu.Unlock()
+	if !master {
+		return "", fmt.Errorf("curl: (7) Failed to connect to %s", url)
+	}
+	leader := h.env.mesosLeader() == h.IP
+	switch {
+	case strings.Contains(url, ":5050/metrics/snapshot"):
+		n := 0
+		if leader {
+			n = len(h.env.mesosAgents())
+		}
+		return jsonLine(map[string]int{"registrar/log/recovered": 1, "master/elected": boolInt(leader), "master/slaves_active": n}), nil
+	case strings.Contains(url, ":5050/master/slaves") && leader:
+		var slaves []string
+		for i, ip := range h.env.mesosAgents() {
+			slaves = append(slaves, fmt.Sprintf(`{"id":"fake-S%d","pid":"slave(1)@%s:5051","hostname":%q,"active":true}`, i, ip, ip))
+		}
+		return `{"slaves":[` + strings.Join(slaves, ",") + `],"recovered_slaves":[]}`, nil
+	}
+	return "", fmt.Errorf("curl: (22) The requested URL returned error: 404 for %s", url)
 }
 
 func boolInt(b bool) int {
