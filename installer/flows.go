@@ -159,12 +159,7 @@ func (p *planAgents) Run(ctx context.Context, r *Run) error {
 		if need <= 0 {
 			continue
 		}
-		planned, skipped, err := r.Cluster.NextAgents(config.Role(g.role), need, taken, used, func(ip string) bool {
-			pctx, cancel := context.WithTimeout(ctx, addressProbeTimeout)
-			defer cancel()
-			busy, _ := r.Dialer.Answers(pctx, ip)
-			return busy
-		})
+		planned, skipped, err := r.nextFreeAgents(ctx, config.Role(g.role), need, taken, used)
 		for _, ip := range skipped {
 			r.emit(Event{Kind: Warning, Message: fmt.Sprintf("address %s of %s.ipRange is in use on the network (not by this cluster): skipped", ip, config.GroupPath(config.Role(g.role)))})
 		}
@@ -183,6 +178,36 @@ func (p *planAgents) Run(ctx context.Context, r *Run) error {
 	r.want = want
 	r.mu.Unlock()
 	return nil
+}
+
+// nextFreeAgents is Cluster.NextAgents with the addresses it picks
+// probed on the network, all of a round at once: the first round takes
+// the next free addresses of the range as if nothing answered there, and
+// each further round replaces the ones that did answer, until every
+// address picked was probed and found free.
+func (r *Run) nextFreeAgents(ctx context.Context, role config.Role, need int, taken, used map[string]bool) ([]config.PlannedNode, []string, error) {
+	answers := map[string]bool{} // probed: busy
+	for {
+		planned, skipped, err := r.Cluster.NextAgents(role, need, taken, used, func(ip string) bool { return answers[ip] })
+		if err != nil {
+			return nil, skipped, err
+		}
+		var unknown []string
+		for _, n := range planned {
+			if _, ok := answers[n.IP]; !ok {
+				unknown = append(unknown, n.IP)
+			}
+		}
+		if len(unknown) == 0 {
+			return planned, skipped, nil
+		}
+		for ip, res := range r.probeAddresses(ctx, unknown) {
+			answers[ip] = res.busy
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, skipped, err
+		}
+	}
 }
 
 func (r *Run) isExtra(name string) bool {

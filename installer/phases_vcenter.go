@@ -191,25 +191,15 @@ func (r *Run) addressesInUse(ctx context.Context, create []VMSpec) []string {
 	for _, g := range guests {
 		reportedBy[g.IP] = append(reportedBy[g.IP], fmt.Sprintf("%s (%s)", g.VM, g.Ref))
 	}
-	type probe struct {
-		spec VMSpec
-		busy bool
-		err  error
-	}
-	results := make([]probe, len(create))
-	_ = forEachNode(ctx, create, r.Options.Concurrency, func(ctx context.Context, s VMSpec) error {
-		i := indexOf(create, s.Name)
-		results[i].spec = s
-		if len(reportedBy[s.IP]) > 0 {
-			return nil
+	var ask []string
+	for _, s := range create {
+		if len(reportedBy[s.IP]) == 0 {
+			ask = append(ask, s.IP)
 		}
-		pctx, cancel := context.WithTimeout(ctx, addressProbeTimeout)
-		defer cancel()
-		results[i].busy, results[i].err = r.Dialer.Answers(pctx, s.IP)
-		return nil
-	})
-	for _, p := range results {
-		s := p.spec
+	}
+	answers := r.probeAddresses(ctx, ask)
+	for _, s := range create {
+		p := answers[s.IP]
 		switch {
 		case len(reportedBy[s.IP]) > 0:
 			problems = append(problems, fmt.Sprintf("address %s of %s is in use: vCenter reports it for VM %s; give the node another address", s.IP, s.Name, strings.Join(reportedBy[s.IP], ", ")))
@@ -218,15 +208,6 @@ func (r *Run) addressesInUse(ctx context.Context, create []VMSpec) []string {
 		}
 	}
 	return problems
-}
-
-func indexOf(nodes []VMSpec, name string) int {
-	for i, n := range nodes {
-		if n.Name == name {
-			return i
-		}
-	}
-	return -1
 }
 
 // ensureTemplate imports the CentOS OVA when the template is missing.
