@@ -119,8 +119,14 @@ func median(ds []time.Duration) time.Duration {
 	return s[(len(s)-1)/2]
 }
 
-// addAgents is how many agents BenchmarkAddAgents100 adds.
-const addAgents = 100
+// addAgentsCount is how many agents BenchmarkAddAgents100 adds: 100, or
+// DCOS_VSPHERE_BENCH_AGENTS (to see how the cost grows with the count).
+func addAgentsCount() int {
+	if n, err := strconv.Atoi(os.Getenv("DCOS_VSPHERE_BENCH_AGENTS")); err == nil && n > 0 && n <= 200 {
+		return n
+	}
+	return 100
+}
 
 // BenchmarkAddAgents100 times `add-agents --agents 100` on a running
 // 1 bootstrap + 1 master + 1 agent cluster on the lab: the wall clock of
@@ -133,6 +139,7 @@ func BenchmarkAddAgents100(b *testing.B) {
 	}
 	// 101 agents of 60 GB disks and their swap files do not fit the
 	// default 4 TiB.
+	addAgents := addAgentsCount()
 	l := benchLab(b, 16<<40)
 	c := newCluster(b, l, "add100", 10, 1, 1, 0)
 	// Room for the new agents in the group's range (the harness leaves 3).
@@ -140,9 +147,13 @@ func BenchmarkAddAgents100(b *testing.B) {
 	c.write(b)
 	ok(b, run(b, 10*time.Minute, "install", "--config", c.Path), "install "+c.Name)
 
-	cpu := sampleCPU()
+	cpu, ours := sampleCPU(), sampleCgroupCPU()
+	stopPerf := perfRecord(b)
+	labBefore := selfCPU()
 	m := runMeasured(b, 20*time.Minute, "add-agents", "--config", c.Path, "--agents", fmt.Sprint(addAgents), "-o", "json")
-	samples := cpu()
+	labCPU := selfCPU() - labBefore
+	stopPerf()
+	samples, ourSamples := cpu(), ours()
 	ok(b, m.result, "add-agents")
 	res := resultOf(b, m.result)
 	healthy := 0
@@ -157,13 +168,14 @@ func BenchmarkAddAgents100(b *testing.B) {
 	phases := ""
 	for _, e := range m.result.Events {
 		if e.Kind == installer.PhaseFinished {
-			phases += fmt.Sprintf("%s %.1fs (CPU %s); ", e.PhaseID, e.Elapsed.Seconds(), busyBetween(samples, e.Time.Add(-e.Elapsed), e.Time))
+			phases += fmt.Sprintf("%s %.1fs (CPU %s%s); ", e.PhaseID, e.Elapsed.Seconds(), busyBetween(samples, e.Time.Add(-e.Elapsed), e.Time),
+				cgroupBetween(ourSamples, e.Time.Add(-e.Elapsed), e.Time))
 		}
 	}
-	b.Logf("add-agents --agents %d: %.1f s, peak RSS %.1f MB (VmHWM %.1f MB), installer CPU %.1f s user + %.1f s sys; machine CPU %s; phases: %s%s",
-		addAgents, m.took.Seconds(), float64(m.maxRSSKB)/1024, float64(m.hwmKB)/1024, m.user.Seconds(), m.sys.Seconds(),
-		busyBetween(samples, m.start, m.start.Add(m.took)), phases, agentSpread(m.result.Events))
-	b.ReportMetric(m.took.Seconds(), "s_add100")
+	b.Logf("add-agents --agents %d: %.1f s, peak RSS %.1f MB (VmHWM %.1f MB), installer CPU %.1f s user + %.1f s sys; lab process (vCenter simulator, host management) CPU %.1f s; machine CPU %s%s; phases: %s%s; %s",
+		addAgents, m.took.Seconds(), float64(m.maxRSSKB)/1024, float64(m.hwmKB)/1024, m.user.Seconds(), m.sys.Seconds(), labCPU.Seconds(),
+		busyBetween(samples, m.start, m.start.Add(m.took)), cgroupBetween(ourSamples, m.start, m.start.Add(m.took)), phases, agentSpread(m.result.Events), newHostsCPU(b, l, c))
+	b.ReportMetric(m.took.Seconds(), fmt.Sprintf("s_add%d", addAgents))
 	b.ReportMetric(float64(m.maxRSSKB)/1024, "MB_peak_rss")
 	b.ReportMetric(m.user.Seconds()+m.sys.Seconds(), "s_installer_cpu")
 	ok(b, run(b, 10*time.Minute, "destroy", "--config", c.Path, "--force"), "destroy "+c.Name)
@@ -243,4 +255,134 @@ func vmHWM(pid int) int64 {
 		}
 	}
 	return 0
+}
+
+// selfCPU is this process's own CPU time (user + system, all threads,
+// not its children): the lab's vCenter simulator and host management.
+func selfCPU() time.Duration {
+	data, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseUint(f[11], 10, 64)
+	st, _ := strconv.ParseUint(f[12], 10, 64)
+	return time.Duration(u+st) * time.Second / 100 // USER_HZ
+}
+
+// newHostsCPU sums the CPU time the lab hosts of c's agents beyond the
+// first used since they booted (all processes of each host's PID
+// namespace, live or reaped): the simulated agents' share of the work.
+func newHostsCPU(b *testing.B, l *lab.Lab, c *cluster) string {
+	b.Helper()
+	var each []time.Duration
+	for _, h := range l.Hosts() {
+		if !strings.HasPrefix(h.Name(), c.Name+"-agent-") || h.Name() == c.Name+"-agent-1" {
+			continue
+		}
+		each = append(each, procCPU(c.hostSh(b, h.Name(), `cat /proc/[0-9]*/stat 2>/dev/null; echo; /usr/bin/getconf CLK_TCK`)))
+	}
+	if len(each) == 0 {
+		return "no new agent hosts"
+	}
+	var sum time.Duration
+	for _, d := range each {
+		sum += d
+	}
+	slices.Sort(each)
+	return fmt.Sprintf("%d new agent hosts used %.1f CPU-s since boot (each %.2f-%.2f, median %.2f)",
+		len(each), sum.Seconds(), each[0].Seconds(), each[len(each)-1].Seconds(), median(each).Seconds())
+}
+
+// sampleCgroupCPU samples, every 200 ms until the returned function is
+// called, the CPU time of this process's cpuacct cgroup (cgroup v1) when
+// it runs in one of its own (not the root): everything the benchmark
+// starts (the lab's hosts and the installer) and nothing of the other
+// processes of the machine. No samples otherwise.
+func sampleCgroupCPU() func() []cpuSample {
+	usage := ""
+	if data, err := os.ReadFile("/proc/self/cgroup"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			parts := strings.SplitN(l, ":", 3)
+			if len(parts) == 3 && slices.Contains(strings.Split(parts[1], ","), "cpuacct") && parts[2] != "/" {
+				usage = filepath.Join("/sys/fs/cgroup/cpuacct", parts[2], "cpuacct.usage")
+			}
+		}
+	}
+	read := func() (uint64, bool) {
+		data, err := os.ReadFile(usage)
+		if err != nil {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+		return n, err == nil
+	}
+	if _, ok := read(); usage == "" || !ok {
+		return func() []cpuSample { return nil }
+	}
+	var samples []cpuSample
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			ns, _ := read()
+			samples = append(samples, cpuSample{at: time.Now(), busy: ns})
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() []cpuSample {
+		close(stop)
+		<-done
+		ns, _ := read()
+		return append(samples, cpuSample{at: time.Now(), busy: ns})
+	}
+}
+
+// cgroupBetween is ", ours N CPU-s" for the cgroup samples around
+// [from, to] ("" without samples).
+func cgroupBetween(s []cpuSample, from, to time.Time) string {
+	if len(s) < 2 {
+		return ""
+	}
+	i, j := 0, len(s)-1
+	for i+1 < len(s) && !s[i+1].at.After(from) {
+		i++
+	}
+	for j > 0 && !s[j-1].at.Before(to) {
+		j--
+	}
+	if j <= i {
+		return ""
+	}
+	return fmt.Sprintf(", ours %.1f CPU-s", float64(s[j].busy-s[i].busy)/1e9)
+}
+
+// perfRecord starts `perf record -a` (99 Hz, machine-wide) into the file
+// DCOS_VSPHERE_BENCH_PERF names, when it is set, for a profile of the
+// timed run by command (`perf report -i FILE --sort comm`); the returned
+// function stops it. A diagnostic: nothing when unset.
+func perfRecord(b *testing.B) func() {
+	out := os.Getenv("DCOS_VSPHERE_BENCH_PERF")
+	if out == "" {
+		return func() {}
+	}
+	cmd := exec.Command("perf", "record", "-a", "-F", "99", "-o", out)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Logf("perf record: %v (no profile)", err)
+		return func() {}
+	}
+	return func() {
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		_ = cmd.Wait()
+	}
 }

@@ -3,6 +3,7 @@ package installer
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // addressProbeConcurrency bounds the "does anything answer here" probes
@@ -19,6 +20,20 @@ func (r *Run) addressProbeLimit() int {
 		return r.Options.Concurrency
 	}
 	return max(addressProbeConcurrency, r.Options.Concurrency)
+}
+
+// addressProbeReuse is how long an address a probe of this run found
+// free counts as free without another probe (preflight-vsphere right
+// after plan-agents asks about the very addresses plan-agents probed).
+const addressProbeReuse = 30 * time.Second
+
+// recentlyFree reports whether a probe of this run found ip free within
+// addressProbeReuse.
+func (r *Run) recentlyFree(ip string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.probedFree[ip]
+	return ok && time.Since(at) < addressProbeReuse
 }
 
 // probeResult is one address probe's answer.
@@ -53,6 +68,14 @@ func (r *Run) probeAddresses(ctx context.Context, ips []string) map[string]probe
 			mu.Lock()
 			out[ip] = probeResult{busy, err}
 			mu.Unlock()
+			if !busy && err == nil {
+				r.mu.Lock()
+				if r.probedFree == nil {
+					r.probedFree = map[string]time.Time{}
+				}
+				r.probedFree[ip] = time.Now()
+				r.mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()

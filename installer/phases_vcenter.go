@@ -193,7 +193,7 @@ func (r *Run) addressesInUse(ctx context.Context, create []VMSpec) []string {
 	}
 	var ask []string
 	for _, s := range create {
-		if len(reportedBy[s.IP]) == 0 {
+		if len(reportedBy[s.IP]) == 0 && !r.recentlyFree(s.IP) {
 			ask = append(ask, s.IP)
 		}
 	}

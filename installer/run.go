@@ -84,6 +84,8 @@ type Run struct {
 	// lastEvent and lastWhat feed the stall warning.
 	lastEvent time.Time
 	lastWhat  string
+	// probedFree: addresses a probe of this run found free, and when.
+	probedFree map[string]time.Time
 }
 
 // node is everything the run knows about one wanted node.
