@@ -252,6 +252,9 @@ func (p *planRemoval) Run(_ context.Context, r *Run) error {
 		default:
 			r.emit(Event{Kind: Info, Node: t.Name, Message: fmt.Sprintf("%s at %s: its VM is already deleted", t.Role, t.IP)})
 		}
+		if f, ok := foreign[t.Name]; ok {
+			r.emit(Event{Kind: Warning, Node: t.Name, Message: fmt.Sprintf("VM %s (%s) in the folder has the name but belongs to another cluster (id %s): it is not touched", t.Name, f.Ref, f.ClusterID)})
+		}
 		if t.InConfig {
 			r.emit(Event{Kind: Warning, Node: t.Name, Message: fmt.Sprintf("%s is in cluster.yaml (%s): install and plan create it again until the config no longer lists it",
 				t.Name, groupPathOf(t.Role))})
