@@ -34,6 +34,26 @@ func Load(path string) (*Cluster, []Warning, error) {
 // Parse is Load for bytes already read; path names the file in messages
 // and anchors relative paths (use "" for the working directory).
 func Parse(data []byte, path string) (*Cluster, []Warning, error) {
+	c, warns, err := parse(data, path)
+	if err != nil {
+		return nil, warns, err
+	}
+	return c, warns, nil
+}
+
+// LoadForReport is Load that also returns the cluster as far as it was
+// decoded when the config has problems, so that a report can add the
+// problems other checks find in it (every problem at once). That cluster
+// is for reporting only: it may be incomplete.
+func LoadForReport(path string) (*Cluster, []Warning, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, &Errors{File: path, List: []FieldError{{File: path, Message: fmt.Sprintf("read config: %v", err)}}}
+	}
+	return parse(data, path)
+}
+
+func parse(data []byte, path string) (*Cluster, []Warning, error) {
 	r := newReport(path)
 	c := &Cluster{Path: path}
 	if root, ok := parseYAML(data, r); ok {
@@ -52,7 +72,7 @@ func Parse(data []byte, path string) (*Cluster, []Warning, error) {
 	if len(r.errs) > 0 {
 		e := &Errors{File: path, List: r.errs}
 		e.sort()
-		return nil, r.warns, e
+		return c, r.warns, e
 	}
 	return c, r.warns, nil
 }

@@ -283,6 +283,26 @@ func markSuggested(cfg *dcosConfig, typo string) {
 	}
 }
 
+// KeyProblems are the problems of the dcos.config keys alone (unknown
+// parameters with a did-you-mean, keys the tool writes itself), for a
+// report on a config that fails other checks: a typo is never hidden by
+// another error.
+func KeyProblems(c *config.Cluster) Errors {
+	var errs errList
+	registry := c.Registry.Server != ""
+	keys := make([]string, 0, len(c.DCOS.Config))
+	for k := range c.DCOS.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if why := refuseKey(k, registry); why != "" {
+			errs.add("dcos.config."+k, "%s", why)
+		}
+	}
+	return errs.sorted()
+}
+
 // refuseKey says why key may not be given in dcos.config, or "".
 func refuseKey(key string, registry bool) string {
 	if why, ok := ownedKeys[key]; ok {

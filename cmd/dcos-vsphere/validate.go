@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/genconf"
 )
 
 // newValidateCmd checks cluster.yaml without touching vCenter or nodes:
@@ -21,14 +22,18 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 			"(master count, IP collisions, network membership, host names, ports) and the DC/OS 1.9\n" +
 			"rules. It touches neither vCenter nor any node. Exit code 0 when valid, 2 when not.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, warns, err := config.Load(path)
+			c, warns, err := config.LoadForReport(path)
 			for _, w := range warns {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 			}
-			if err == nil {
+			switch {
+			case err == nil:
 				// the files it names and the DC/OS 1.9 rules on dcos.*, all at once
 				_, gerr := renderGenconf(c)
 				err = joinConfigErrors(c.CheckFiles(), gerr)
+			case c != nil:
+				// a dcos.config typo is reported with the other problems
+				err = joinConfigErrors(err, locateGenconf(c, genconf.KeyProblems(c)))
 			}
 			if err != nil {
 				if g.json() {

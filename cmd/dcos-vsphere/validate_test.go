@@ -153,3 +153,23 @@ func writeExampleFiles(t *testing.T, dir string) {
 		}
 	}
 }
+
+// A dcos.config typo is reported with the other problems, not hidden
+// behind them until they are fixed.
+func TestValidateReportsDCOSTypoWithOtherErrors(t *testing.T) {
+	t.Setenv("VCENTER_PASSWORD", "vc-Secret-cmd")
+	data, err := os.ReadFile("../../testdata/config/good/minimal-1-master.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(string(data), "name: lab", "name: bad_name", 1)
+	y = strings.Replace(y, "  installer: dcos_generate_config.sh", "  installer: dcos_generate_config.sh\n  config:\n    telemetry_enabeld: false", 1)
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, "validate", "--config", path)
+	if code != 2 || !strings.Contains(errOut, "name: ") || !strings.Contains(errOut, "dcos.config.telemetry_enabeld: not a DC/OS 1.9 parameter (did you mean telemetry_enabled?)") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
+	}
+}
