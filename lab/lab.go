@@ -63,6 +63,10 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 	if pid := RunningPID(o.Dir); pid > 0 {
 		return nil, fmt.Errorf("lab up: a lab is already running in %s (pid %d); run lab down first", o.Dir, pid)
 	}
+	if dir, pid := ownedByRunningLab(o); pid > 0 {
+		return nil, fmt.Errorf("lab up: bridge %s or namespace prefix %s belongs to the lab running in %s (pid %d): give this lab other names "+
+			"(--bridge, --subnet, --prefix) or stop that one (dcos-vsphere lab down --dir %s)", o.Bridge, o.NetnsPrefix, dir, pid, dir)
+	}
 	if err := Cleanup(o); err != nil {
 		return nil, fmt.Errorf("lab up: clean leftovers of a previous lab: %w", err)
 	}
