@@ -81,6 +81,10 @@ func needLab(t *testing.T) *lab.Lab {
 			Bridge:      e2eNet.Bridge,
 			Subnet:      e2eNet.Subnet,
 			NetnsPrefix: e2eNet.NetnsPrefix,
+			// vcsim takes each clone's disks and swap from the datastore's free
+			// space and never gives it back on destroy: the suite clones a few
+			// hundred VMs (the chaos sweep alone over a hundred).
+			DatastoreCapacity: 512 << 40,
 			VCenterAddr: "127.0.0.1:0",
 			Log:         os.Stderr,
 		})
