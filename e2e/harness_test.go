@@ -85,8 +85,8 @@ func needLab(t *testing.T) *lab.Lab {
 			// space and never gives it back on destroy: the suite clones a few
 			// hundred VMs (the chaos sweep alone over a hundred).
 			DatastoreCapacity: 512 << 40,
-			VCenterAddr: "127.0.0.1:0",
-			Log:         os.Stderr,
+			VCenterAddr:       "127.0.0.1:0",
+			Log:               os.Stderr,
 		})
 	})
 	if labErr != nil {
