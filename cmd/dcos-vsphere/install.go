@@ -41,13 +41,21 @@ terminal, a guided setup writes the config first.`,
 					fmt.Fprintf(cmd.OutOrStdout(), "Saved %s. Install with: dcos-vsphere install --config %s\n", res.ConfigPath, res.ConfigPath)
 					return nil
 				}
-				f.config = res.ConfigPath
+				return installFromWizard(cmd, g, f, res)
 			}
-			return runWithGenconf(cmd, g, f, "install", func(ctx context.Context, r *installer.Run, files installer.GenconfFiles) error {
-				return installer.Install(ctx, r, files)
-			})
+			return runWithGenconf(cmd, g, f, "install", install)
 		},
 	}
 	f.register(cmd, true)
 	return cmd
+}
+
+func install(ctx context.Context, r *installer.Run, files installer.GenconfFiles) error {
+	return installer.Install(ctx, r, files)
+}
+
+// installFromWizard installs the cluster the guided setup just saved.
+func installFromWizard(cmd *cobra.Command, g *globalOptions, f *runFlags, res tui.WizardResult) error {
+	f.config = res.ConfigPath
+	return runWithGenconf(cmd, g, f, "install", install)
 }
