@@ -34,6 +34,13 @@ func Load(path string) (*Cluster, []Warning, error) {
 // Parse is Load for bytes already read; path names the file in messages
 // and anchors relative paths (use "" for the working directory).
 func Parse(data []byte, path string) (*Cluster, []Warning, error) {
+	return ParseEnv(data, path, os.LookupEnv)
+}
+
+// ParseEnv is Parse with lookupEnv answering the "${ENV}" references in
+// place of the process environment: the guided setup passes the secrets
+// it was just given, for the run it starts at once.
+func ParseEnv(data []byte, path string, lookupEnv func(string) (string, bool)) (*Cluster, []Warning, error) {
 	r := newReport(path)
 	c := &Cluster{Path: path}
 	if root, ok := parseYAML(data, r); ok {
@@ -41,7 +48,7 @@ func Parse(data []byte, path string) (*Cluster, []Warning, error) {
 		d.decode(root, reflect.ValueOf(c).Elem(), "")
 		if !d.tooBig {
 			c.resolvePaths()
-			resolveSecrets(c, d.secrets, r)
+			resolveSecrets(c, d.secrets, r, lookupEnv)
 			c.applyDefaults()
 			validate(c, r)
 		}
@@ -181,7 +188,7 @@ func (c *Cluster) secretFields() []secretField {
 
 // resolveSecrets reads ${ENV} references and *File siblings. Messages
 // name fields, variables and files, never values.
-func resolveSecrets(c *Cluster, sites []secretSite, r *report) {
+func resolveSecrets(c *Cluster, sites []secretSite, r *report, lookupEnv func(string) (string, bool)) {
 	inFile := map[*Secret]bool{}
 	for _, s := range sites {
 		inFile[s.secret] = true
@@ -201,7 +208,7 @@ func resolveSecrets(c *Cluster, sites []secretSite, r *report) {
 			*f.secret = Secret{value: v}
 		case f.secret.Ref != "":
 			name := f.secret.EnvVar()
-			v, ok := os.LookupEnv(name)
+			v, ok := lookupEnv(name)
 			switch {
 			case !ok:
 				r.err(f.path, fmt.Sprintf("environment variable %s is not set", name))
