@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/templates"
 	"github.com/dcos-vsphere/dcos-vsphere/tui"
 )
 
@@ -31,14 +33,16 @@ terminal, a guided setup writes the config first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.config == "" && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
-				inv := &liveInventory{}
-				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), tui.WizardDefaults{Inventory: inv.lookup})
-				inv.close()
+				vc := &liveVCenter{}
+				d := tui.WizardDefaults{VCenter: vc}
+				templates.ApplyGovcEnv(&d.Cluster.VCenter, os.Getenv) // an admin's govc settings pre-fill the vCenter page
+				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), d)
+				vc.close()
 				if err != nil {
 					return err
 				}
 				if !res.InstallNow {
-					fmt.Fprintf(cmd.OutOrStdout(), "Saved %s. Install with: dcos-vsphere install --config %s\n", res.ConfigPath, res.ConfigPath)
+					fmt.Fprintf(cmd.OutOrStdout(), "Install with: dcos-vsphere install --config %s\n", res.ConfigPath)
 					return nil
 				}
 				return installFromWizard(cmd, g, f, res)
@@ -54,8 +58,20 @@ func install(ctx context.Context, r *installer.Run, files installer.GenconfFiles
 	return installer.Install(ctx, r, files)
 }
 
-// installFromWizard installs the cluster the guided setup just saved.
+// installFromWizard installs the cluster the guided setup just saved,
+// as loaded by the wizard: the file as written, with the secrets typed
+// into the wizard held in memory (an ${ENV} reference need not be set
+// for this run).
 func installFromWizard(cmd *cobra.Command, g *globalOptions, f *runFlags, res tui.WizardResult) error {
 	f.config = res.ConfigPath
-	return runWithGenconf(cmd, g, f, "install", install)
+	for _, w := range res.Warnings {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+	}
+	files, err := renderGenconf(res.Cluster)
+	if err != nil {
+		return err
+	}
+	return runCluster(cmd, g, f, res.Cluster, "install", func(ctx context.Context, r *installer.Run) error {
+		return install(ctx, r, files)
+	})
 }

@@ -63,9 +63,12 @@ dcos:
 	// What the wizard hands back: the saved file and the typed secret.
 	t.Setenv("VCENTER_PASSWORD", "") // restored after the test
 	os.Unsetenv("VCENTER_PASSWORD")
-	typed := sim.VCenter()
-	typed.Password = config.NewSecret(sim.Password)
-	c := config.Cluster{Name: "wiz", VCenter: typed, Path: path}
+	c, _, err := config.ParseEnv([]byte(doc), path, func(name string) (string, bool) {
+		return sim.Password, name == "VCENTER_PASSWORD" // typed into the wizard
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	res := tui.WizardResult{ConfigPath: path, InstallNow: true, Cluster: c}
 
 	var out, errOut bytes.Buffer
@@ -77,8 +80,7 @@ dcos:
 	cmd.SetContext(ctx)
 	f := &runFlags{output: "text", concurrency: installer.DefaultConcurrency, timeout: time.Minute,
 		nodeTimeout: time.Minute, dryRun: true}
-	err := installFromWizard(cmd, &globalOptions{}, f, res)
-	if err != nil {
+	if err := installFromWizard(cmd, &globalOptions{}, f, res); err != nil {
 		t.Fatalf("install now: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
 	}
 	if !strings.Contains(out.String(), "0 VM(s) of cluster wiz exist") {
