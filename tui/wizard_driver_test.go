@@ -21,9 +21,10 @@ func init() { lipgloss.SetColorProfile(termenv.Ascii) }
 // a question the test does not name keeps its default, so a new page or
 // question does not shift the answers of every test.
 type driver struct {
-	t  *testing.T
-	w  *wizard
-	tm *teatest.TestModel
+	t             *testing.T
+	w             *wizard
+	tm            *teatest.TestModel
+	width, height int
 }
 
 // waitBound bounds every wait of the driver.
@@ -41,7 +42,7 @@ func startWizardSized(t *testing.T, d WizardDefaults, width, height int) *driver
 	w := newWizard(ctx, d)
 	tm := teatest.NewTestModel(t, w, teatest.WithInitialTermSize(width, height))
 	t.Cleanup(func() { _ = tm.Quit() })
-	return &driver{t: t, w: w, tm: tm}
+	return &driver{t: t, w: w, tm: tm, width: width, height: height}
 }
 
 // wait polls the screen until cond holds (bounded).
@@ -67,6 +68,7 @@ func (d *driver) focus(prompt string) snapshot {
 	d.t.Helper()
 	for kept := 0; ; kept++ {
 		s := d.wait("a question", func(s snapshot) bool { return s.Prompt != "" || s.Done })
+		d.fits(s)
 		if s.Prompt == prompt {
 			return s
 		}
@@ -80,6 +82,25 @@ func (d *driver) focus(prompt string) snapshot {
 	}
 }
 
+// fits checks the frame against the terminal: no more lines than it
+// has, none wider, and the focused question on screen.
+func (d *driver) fits(s snapshot) {
+	d.t.Helper()
+	lines := strings.Split(s.Screen, "\n")
+	if len(lines) > d.height {
+		d.t.Errorf("page %q: %d lines on a %d-line terminal:\n%s", s.Page, len(lines), d.height, s.Screen)
+	}
+	for _, l := range lines {
+		if w := lipgloss.Width(l); w > d.width {
+			d.t.Errorf("page %q: a line %d wide on a %d-column terminal: %q", s.Page, w, d.width, l)
+			break
+		}
+	}
+	if s.Prompt != "" && !strings.Contains(s.Screen, s.Prompt) {
+		d.t.Errorf("page %q: the focused question %q is not on screen:\n%s", s.Page, s.Prompt, s.Screen)
+	}
+}
+
 // press sends k and waits until the wizard has moved on from s: another
 // question or page, a field error, a problem, a running check, the end.
 func (d *driver) press(s snapshot, keys ...tea.KeyMsg) {
@@ -88,7 +109,8 @@ func (d *driver) press(s snapshot, keys ...tea.KeyMsg) {
 		d.tm.Send(k)
 	}
 	d.wait("the wizard to take "+fmt.Sprint(keys), func(n snapshot) bool {
-		return n.Token != s.Token || n.Shows != s.Shows || n.FieldErr != "" || n.Busy != "" || n.Done
+		return n.Keys >= s.Keys+len(keys) &&
+			(n.Token != s.Token || n.Shows != s.Shows || n.FieldErr != "" || n.Busy != "" || n.Done || n.Dialog != s.Dialog)
 	})
 }
 
@@ -109,6 +131,16 @@ func (d *driver) submitPage() {
 	}
 }
 
+// leave submits page p if it is still on screen (its last question may
+// have been answered already, which submits it).
+func (d *driver) leave(p page) {
+	d.t.Helper()
+	s := d.wait("a question", func(s snapshot) bool { return s.Prompt != "" || s.Done || s.Busy != "" })
+	if s.Page == p.title() && !s.Dialog {
+		d.submitPage()
+	}
+}
+
 // answer types text into the question prompt (replacing its value) and
 // presses enter; the answer must be accepted.
 func (d *driver) answer(prompt, text string) {
@@ -122,12 +154,11 @@ func (d *driver) answer(prompt, text string) {
 func (d *driver) try(prompt, text string) string {
 	d.t.Helper()
 	s := d.focus(prompt)
-	d.tm.Send(tea.KeyMsg{Type: tea.KeyEnd})
-	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlU})
+	keys := []tea.KeyMsg{{Type: tea.KeyEnd}, {Type: tea.KeyCtrlU}}
 	if text != "" {
-		d.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(text)})
+		keys = append(keys, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(text)})
 	}
-	d.press(s, tea.KeyMsg{Type: tea.KeyEnter})
+	d.press(s, append(keys, tea.KeyMsg{Type: tea.KeyEnter})...)
 	if n := d.w.snapshot(); n.Token == s.Token && n.FieldErr != "" {
 		return n.FieldErr
 	}
@@ -154,9 +185,9 @@ func (d *driver) choose(prompt, label string) {
 		if s.Hovered > target {
 			k = tea.KeyMsg{Type: tea.KeyUp}
 		}
-		from := s.Hovered
+		keys := s.Keys
 		d.tm.Send(k)
-		s = d.wait("the cursor to move", func(n snapshot) bool { return n.Hovered != from })
+		s = d.wait("the cursor to move", func(n snapshot) bool { return n.Keys > keys })
 	}
 	d.press(s, tea.KeyMsg{Type: tea.KeyEnter})
 }
@@ -181,11 +212,6 @@ func (d *driver) key(k tea.KeyMsg) {
 func (d *driver) waitPage(title string) snapshot {
 	d.t.Helper()
 	return d.wait("page "+title, func(s snapshot) bool { return s.Page == title && s.Busy == "" })
-}
-
-func (d *driver) waitScreen(text string) snapshot {
-	d.t.Helper()
-	return d.wait(fmt.Sprintf("%q on the screen", text), func(s snapshot) bool { return strings.Contains(s.Screen, text) })
 }
 
 func (d *driver) waitProblem(text string) snapshot {

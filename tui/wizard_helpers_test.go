@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +34,7 @@ var testThumbprint = strings.TrimSuffix(strings.Repeat("4C:", 32), ":")
 
 // fixture is the files a wizard run points at.
 type fixture struct {
-	dir, key, encKey, pub, installer, notKey string
+	dir, key, encKey, pub, installer, notKey, ca, ova string
 }
 
 func newFixture(t *testing.T) fixture {
@@ -44,11 +47,13 @@ func newFixture(t *testing.T) fixture {
 		pub:       filepath.Join(dir, "id_ed25519.pub"),
 		installer: filepath.Join(dir, "dcos_generate_config.sh"),
 		notKey:    filepath.Join(dir, "notes.txt"),
+		ca:        filepath.Join(dir, "vcenter-ca.pem"),
+		ova:       filepath.Join(dir, "centos7.ova"),
 	}
 	k := testKeys()
 	for path, data := range map[string][]byte{
 		f.key: k.plain, f.encKey: k.encrypted, f.pub: k.public,
-		f.installer: []byte("#!/bin/sh\n"), f.notKey: []byte("not a key\n"),
+		f.installer: []byte("#!/bin/sh\n"), f.notKey: []byte("not a key\n"), f.ca: k.caPEM, f.ova: []byte("ova"),
 	} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
@@ -59,7 +64,7 @@ func newFixture(t *testing.T) fixture {
 
 // testKeys is one SSH key pair for every test (encrypting a key with a
 // passphrase takes a noticeable bcrypt round).
-var testKeys = sync.OnceValue(func() (k struct{ plain, encrypted, public []byte }) {
+var testKeys = sync.OnceValue(func() (k struct{ plain, encrypted, public, caPEM []byte }) {
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		panic(err)
@@ -77,6 +82,12 @@ var testKeys = sync.OnceValue(func() (k struct{ plain, encrypted, public []byte 
 		panic(err)
 	}
 	k.plain, k.encrypted, k.public = pem.EncodeToMemory(plain), pem.EncodeToMemory(enc), ssh.MarshalAuthorizedKey(sshPub)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "lab CA"}, NotAfter: time.Now().AddDate(1, 0, 0), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, pub, priv)
+	if err != nil {
+		panic(err)
+	}
+	k.caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return k
 })
 
@@ -128,7 +139,7 @@ func (f *fakeVCenter) Certificate(ctx context.Context, vc config.VCenter) (Serve
 	}
 	c := ServerCert{SHA256: testThumbprint, Subject: "CN=vc.lab.example", Issuer: "CN=vc.lab.example", NotAfter: time.Date(2031, 1, 2, 0, 0, 0, 0, time.UTC)}
 	switch {
-	case vc.Insecure, vc.Thumbprint == testThumbprint:
+	case vc.Insecure, vc.Thumbprint == testThumbprint, vc.CAFile != "" && filepath.Base(vc.CAFile) == "vcenter-ca.pem":
 		c.Trusted = true
 	case vc.Thumbprint != "":
 		c.Problem = "its thumbprint is not the pinned " + vc.Thumbprint
@@ -142,7 +153,7 @@ func (f *fakeVCenter) Login(_ context.Context, vc config.VCenter) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "login")
-	if !vc.Insecure && vc.Thumbprint != testThumbprint {
+	if !vc.Insecure && vc.Thumbprint != testThumbprint && filepath.Base(vc.CAFile) != "vcenter-ca.pem" {
 		return errors.New("x509: certificate signed by unknown authority")
 	}
 	f.logins++
@@ -219,14 +230,20 @@ func networkAndNodes(d *driver, masters string, agents, public int) {
 	d.answer(promptGateway, "198.18.0.1")
 	d.answer(promptPrefix, "24")
 	d.answer(promptDNS, "198.18.0.1, 198.18.0.2")
+	nodeAnswers(d, masters, agents, public)
+}
+
+// nodeAnswers answers the node and address pages for 198.18.0.0/24.
+func nodeAnswers(d *driver, masters string, agents, public int) {
+	d.t.Helper()
 	d.answer(promptBootstrapIP, "198.18.0.10")
 	d.choose(promptMasters, masters)
-	d.answer(promptMasterIP, "198.18.0.11")
 	d.answer(promptAgents, fmt.Sprint(agents))
+	d.answer(promptPublic, fmt.Sprint(public))
+	d.answer(promptMasterIP, "198.18.0.11")
 	if agents > 0 {
 		d.answer(promptAgentIP, "198.18.0.21")
 	}
-	d.answer(promptPublic, fmt.Sprint(public))
 	if public > 0 {
 		d.answer(promptPublicIP, "198.18.0.41")
 	}

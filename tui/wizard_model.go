@@ -96,6 +96,7 @@ type wizard struct {
 	width, height int
 	formNeeds     int // the questions' natural height, measured by resizeForm
 	shows         int // pages built so far
+	keys          int // key presses handled (for tests: the screen is up to date)
 
 	// State pages share.
 	trust trustState
@@ -132,8 +133,8 @@ func newWizard(ctx context.Context, d WizardDefaults) *wizard {
 		draftPath: filepath.Join(d.OutputDir, DraftFileName),
 		passed:    map[int]bool{},
 		spin:      spinner.New(spinner.WithSpinner(spinner.Dot)),
-		width:     100,
-		height:    30,
+		width:     80, // until the terminal says: the smallest it is made for
+		height:    24,
 	}
 	w.pages = wizardPages()
 	w.c = w.seed(d.Cluster)
@@ -186,6 +187,7 @@ func (w *wizard) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return w, nil
 	case tea.KeyMsg:
+		w.keys++
 		return w, w.key(msg)
 	}
 	return w, w.forward(msg)

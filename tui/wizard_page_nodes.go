@@ -77,27 +77,24 @@ func (p *networkPage) apply(_ *wizard, c *config.Cluster) error {
 	return nil
 }
 
-// nodesPage asks how many nodes of each role and where their addresses
-// start; config's rules check them against the network and each other.
+// nodesPage asks how many nodes of each role, and the bootstrap node's
+// address; addressesPage then asks where each group's addresses start.
+// config's rules check them against the network and each other.
 type nodesPage struct {
 	meta
-	bootstrap        string
-	masters          int
-	masterIP         string
-	agents, agentIP  string
-	public, publicIP string
+	bootstrap      string
+	masters        int
+	agents, public string
 }
 
 func (p *nodesPage) load(_ *wizard, c config.Cluster) {
 	n := c.Nodes
 	p.bootstrap = n.Bootstrap.IP
-	p.masters, p.masterIP = groupCount(n.Masters), firstIP(n.Masters)
-	p.agents, p.agentIP = strconv.Itoa(groupCount(n.Agents)), firstIP(n.Agents)
-	p.public, p.publicIP = strconv.Itoa(groupCount(n.PublicAgents)), firstIP(n.PublicAgents)
+	p.masters, p.agents, p.public = groupCount(n.Masters), strconv.Itoa(groupCount(n.Agents)), strconv.Itoa(groupCount(n.PublicAgents))
 	if p.masters == 0 {
 		p.masters = 3
 	}
-	if n.Agents.Count == 0 && len(n.Agents.Hosts) == 0 {
+	if groupCount(n.Agents) == 0 {
 		p.agents = "1"
 	}
 }
@@ -120,21 +117,14 @@ func firstIP(g config.NodeGroup) string {
 
 func (p *nodesPage) hidden(*wizard) bool { return false }
 func (p *nodesPage) owns(_ *wizard, path string) bool {
-	return hasPrefix(path, "nodes") && !namePath(path) && !sizePath(path)
-}
-
-func namePath(path string) bool {
-	return strings.HasSuffix(path, ".namePrefix") || strings.HasSuffix(path, ".name")
-}
-
-func sizePath(path string) bool {
-	return strings.HasSuffix(path, ".cpus") || strings.HasSuffix(path, ".memoryMB") || strings.HasSuffix(path, ".diskGB")
+	return hasPrefix(path, "nodes.bootstrap.ip", "nodes.masters.count", "nodes.agents.count", "nodes.publicAgents.count") || path == "nodes.masters"
 }
 
 func (p *nodesPage) fields(w *wizard, f *fieldSet) {
 	gw, prefix := w.c.Network.Gateway, w.c.Network.Prefix
-	addr := func(s string) error { return config.CheckNodeAddress(s, gw, prefix) }
-	f.input(promptBootstrapIP, "the node that serves the DC/OS install files", &p.bootstrap, addr)
+	f.input(promptBootstrapIP, "the node that serves the DC/OS install files", &p.bootstrap, func(s string) error {
+		return config.CheckNodeAddress(s, gw, prefix)
+	})
 	masters := make([]option[int], 0, 5)
 	for _, n := range config.MasterCounts() {
 		label := strconv.Itoa(n)
@@ -144,45 +134,74 @@ func (p *nodesPage) fields(w *wizard, f *fieldSet) {
 		masters = append(masters, option[int]{label, n})
 	}
 	choose(f, promptMasters, "DC/OS 1.9 runs 1, 3, 5, 7 or 9 masters", &p.masters, masters...)
-	f.input(promptMasterIP, "masters take consecutive addresses from here", &p.masterIP, addr)
 	count := numberIn(0, config.MaxGroupCount, "count")
 	f.input(promptAgents, "how many", &p.agents, count)
-	f.input(promptAgentIP, "agents take consecutive addresses from here (not asked for 0 agents)", &p.agentIP, func(s string) error {
-		if n, _ := number(p.agents, "count"); n == 0 {
-			return nil
-		}
-		return addr(s)
-	})
-	f.input(promptPublic, "how many", &p.public, count)
-	f.input(promptPublicIP, "public agents take consecutive addresses from here (not asked for 0)", &p.publicIP, func(s string) error {
-		if n, _ := number(p.public, "count"); n == 0 {
-			return nil
-		}
-		return addr(s)
-	})
+	f.input(promptPublic, "how many (public agents serve traffic from outside)", &p.public, count)
 }
 
-func (p *nodesPage) apply(_ *wizard, c *config.Cluster) error {
-	agents, err := number(p.agents, "private agents")
+func (p *nodesPage) counts() (agents, public int, err error) {
+	if agents, err = number(p.agents, "private agents"); err != nil {
+		return 0, 0, err
+	}
+	public, err = number(p.public, "public agents")
+	return agents, public, err
+}
+
+func (p *nodesPage) apply(w *wizard, c *config.Cluster) error {
+	agents, public, err := p.counts()
 	if err != nil {
 		return err
 	}
-	public, err := number(p.public, "public agents")
-	if err != nil {
-		return err
+	c.Nodes.Bootstrap.IP = strings.TrimSpace(p.bootstrap)
+	a := pageOf[*addressesPage](w)
+	setGroup(&c.Nodes.Masters, p.masters, a.master)
+	setGroup(&c.Nodes.Agents, agents, a.agent)
+	setGroup(&c.Nodes.PublicAgents, public, a.public)
+	return nil
+}
+
+// setGroup makes g count nodes from the first address on; its name
+// prefix and size are the other pages'.
+func setGroup(g *config.NodeGroup, count int, first string) {
+	g.Hosts, g.Count, g.IPRange = nil, count, ""
+	if count > 0 {
+		g.IPRange = strings.TrimSpace(first)
 	}
+}
+
+// addressesPage asks where each group's consecutive addresses start.
+type addressesPage struct {
+	meta
+	master, agent, public string
+}
+
+func (p *addressesPage) load(_ *wizard, c config.Cluster) {
+	n := c.Nodes
+	p.master, p.agent, p.public = firstIP(n.Masters), firstIP(n.Agents), firstIP(n.PublicAgents)
+}
+func (p *addressesPage) hidden(*wizard) bool { return false }
+func (p *addressesPage) owns(_ *wizard, path string) bool {
+	return hasPrefix(path, "nodes.masters.ipRange", "nodes.agents.ipRange", "nodes.publicAgents.ipRange",
+		"nodes.masters.hosts", "nodes.agents.hosts", "nodes.publicAgents.hosts")
+}
+func (p *addressesPage) fields(w *wizard, f *fieldSet) {
+	n := w.c.Nodes
+	gw, prefix := w.c.Network.Gateway, w.c.Network.Prefix
+	addr := func(s string) error { return config.CheckNodeAddress(s, gw, prefix) }
+	w.notes = append(w.notes, fmt.Sprintf("Bootstrap node: %s. Each group takes consecutive addresses from its first one.", n.Bootstrap.IP))
+	f.input(promptMasterIP, fmt.Sprintf("%d master(s)", n.Masters.Count), &p.master, addr)
+	if n.Agents.Count > 0 {
+		f.input(promptAgentIP, fmt.Sprintf("%d private agent(s)", n.Agents.Count), &p.agent, addr)
+	}
+	if n.PublicAgents.Count > 0 {
+		f.input(promptPublicIP, fmt.Sprintf("%d public agent(s)", n.PublicAgents.Count), &p.public, addr)
+	}
+}
+func (p *addressesPage) apply(_ *wizard, c *config.Cluster) error {
 	n := &c.Nodes
-	n.Bootstrap.IP = strings.TrimSpace(p.bootstrap)
-	set := func(g *config.NodeGroup, count int, first string) {
-		// Count and first address; the name prefix and size pages keep theirs.
-		g.Hosts, g.Count, g.IPRange = nil, count, ""
-		if count > 0 {
-			g.IPRange = strings.TrimSpace(first)
-		}
-	}
-	set(&n.Masters, p.masters, p.masterIP)
-	set(&n.Agents, agents, p.agentIP)
-	set(&n.PublicAgents, public, p.publicIP)
+	setGroup(&n.Masters, n.Masters.Count, p.master)
+	setGroup(&n.Agents, n.Agents.Count, p.agent)
+	setGroup(&n.PublicAgents, n.PublicAgents.Count, p.public)
 	return nil
 }
 
@@ -327,4 +346,12 @@ func (p *sizesPage) apply(_ *wizard, c *config.Cluster) error {
 		*s.dst = size
 	}
 	return nil
+}
+
+func namePath(path string) bool {
+	return strings.HasSuffix(path, ".namePrefix") || strings.HasSuffix(path, ".name")
+}
+
+func sizePath(path string) bool {
+	return strings.HasSuffix(path, ".cpus") || strings.HasSuffix(path, ".memoryMB") || strings.HasSuffix(path, ".diskGB")
 }

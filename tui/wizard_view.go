@@ -76,7 +76,11 @@ func (w *wizard) notesHeight() int {
 	if w.form != nil {
 		need = w.formNeeds
 	}
-	return max(min(len(lines), 2), min(len(lines), w.available()-need))
+	room := w.available() - need
+	if len(lines) <= room {
+		return len(lines)
+	}
+	return max(min(len(lines), 2), room-1) // and a line saying there is more
 }
 
 // verbatimNote starts a note line shown as is (a document line, a
@@ -124,7 +128,7 @@ func (w *wizard) resizeForm() tea.Cmd {
 // questions (or the spinner of a running check), and the keys.
 func (w *wizard) View() string {
 	var b strings.Builder
-	b.WriteString(wizHeader.Render("dcos-vsphere guided setup") + "  " + w.breadcrumb() + "\n\n")
+	b.WriteString(w.header() + "\n\n")
 	p := w.pages[w.cur]
 	title := p.title()
 	if w.dialog != nil {
@@ -162,31 +166,54 @@ func (w *wizard) View() string {
 	return view
 }
 
-func (w *wizard) breadcrumb() string {
+// header names the setup and where the user is in it: every section,
+// the current one highlighted, or on a narrow terminal only the current
+// one and its number.
+func (w *wizard) header() string {
 	cur := w.pages[w.cur].section()
+	title := wizHeader.Render("dcos-vsphere guided setup")
 	parts := make([]string, len(wizSections))
+	at := 0
 	for i, s := range wizSections {
 		if s == cur {
-			parts[i] = wizCurrent.Render(s)
+			parts[i], at = wizCurrent.Render(s), i
 		} else {
 			parts[i] = wizSection.Render(s)
 		}
 	}
-	return strings.Join(parts, wizSection.Render(" › "))
+	full := title + "  " + strings.Join(parts, wizSection.Render(" › "))
+	if lipgloss.Width(full) <= w.width {
+		return full
+	}
+	return title + "  " + wizCurrent.Render(cur) + wizSection.Render(fmt.Sprintf(" (%d of %d)", at+1, len(wizSections)))
 }
 
+// helpLine names the keys, as many as fit the width.
 func (w *wizard) helpLine() string {
+	var parts []string
 	switch {
 	case w.dialog != nil:
-		return "enter choose • esc back to the setup • ctrl+c quit without saving"
+		parts = []string{"enter choose", "esc back to the setup", "ctrl+c quit without saving"}
 	case w.busy != nil:
-		return "esc stop • ctrl+c quit (asks first)"
+		parts = []string{"esc stop", "ctrl+c quit (asks first)"}
+	default:
+		parts = []string{"enter next", "shift+tab previous question", "esc previous page", "ctrl+c quit (asks first)"}
+		if len(w.noteLines()) > w.notesHeight() {
+			parts = append(parts, "pgup/pgdn scroll")
+		}
 	}
-	help := "enter next • shift+tab previous question • esc previous page • ctrl+c quit (asks first)"
-	if len(w.noteLines()) > w.notesHeight() {
-		help += " • pgup/pgdn scroll"
+	short := map[string]string{"shift+tab previous question": "shift+tab back", "esc previous page": "esc previous page",
+		"ctrl+c quit (asks first)": "ctrl+c quit", "esc back to the setup": "esc back", "ctrl+c quit without saving": "ctrl+c discard"}
+	line := strings.Join(parts, " • ")
+	if lipgloss.Width(line) > w.width {
+		for i, p := range parts {
+			if s, ok := short[p]; ok {
+				parts[i] = s
+			}
+		}
+		line = strings.Join(parts, " • ")
 	}
-	return help
+	return line
 }
 
 // snapshot is what the screen shows, for tests: the page, the focused
@@ -206,7 +233,8 @@ type snapshot struct {
 	// same one on a rebuilt page); Shows counts the pages built.
 	Token    string
 	Shows    int
-	FieldErr string // the errors shown under the questions
+	Keys     int    // key presses handled so far
+	FieldErr string // the focused question's error, shown under it
 	Done     bool   // the setup ended (saved or left)
 }
 
@@ -238,19 +266,11 @@ func (w *wizard) record(view string) {
 	if w.busy != nil {
 		s.Busy = w.busy.text
 	}
-	s.Shows, s.Done = w.shows, w.saved || w.err != nil
-	form := w.form
-	if w.dialog != nil {
-		form = w.dialog.form
-	}
-	if form != nil {
-		var errs []string
-		for _, e := range form.Errors() {
-			errs = append(errs, e.Error())
-		}
-		s.FieldErr = strings.Join(errs, "; ")
-	}
+	s.Shows, s.Keys, s.Done = w.shows, w.keys, w.saved || w.err != nil
 	if p := w.focused(); p != nil {
+		if err := p.field.Error(); err != nil {
+			s.FieldErr = err.Error()
+		}
 		s.Token = fmt.Sprintf("%d/%p", w.shows, p.field)
 		s.Prompt, s.Options = p.title, p.options
 		if p.value != nil {
