@@ -216,6 +216,7 @@ func (p *placementPage) fields(w *wizard, f *fieldSet) {
 func (p *placementPage) apply(w *wizard, c *config.Cluster) error {
 	v := &c.VCenter
 	v.Cluster, v.Datastore, v.Network = strings.TrimSpace(p.cluster), strings.TrimSpace(p.datastore), strings.TrimSpace(p.network)
+	v.ResourcePool = "" // the setup asks for a compute cluster (resourcePool is the file's other way)
 	p.folderDefault = p.folder == c.Name
 	names := pageOf[*newNamesPage](w)
 	v.Folder, c.Template.Name = p.folder, p.template

@@ -87,3 +87,13 @@ dcos:
 		t.Errorf("the dry run did not log in to vCenter:\n%s", out.String())
 	}
 }
+
+// Leaving the guided setup with ctrl+c ends the CLI with 130, as a shell
+// reports a command ended by ctrl+c.
+func TestGuidedSetupCancelExits130(t *testing.T) {
+	for _, err := range []error{&tui.CancelledError{}, fmt.Errorf("install: %w", &tui.CancelledError{Draft: "/tmp/x/cluster.draft.yaml"})} {
+		if code := exitCodeOf(err); code != 130 {
+			t.Errorf("exitCodeOf(%v) = %d, want 130", err, code)
+		}
+	}
+}
