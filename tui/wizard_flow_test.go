@@ -297,6 +297,12 @@ func TestWizardInstallNowWithEveryPasswordStore(t *testing.T) {
 			d.answer(promptRegistryPass, testRegPassword)
 			d.choose(promptRegistryStore, store)
 			s := d.focus(promptAction)
+			// The document is longer than the screen: pgdn shows the rest.
+			top := s.Screen
+			d.tm.Send(tea.KeyMsg{Type: tea.KeyPgDown})
+			if s = d.wait("the document to scroll", func(n snapshot) bool { return n.Screen != top }); strings.Contains(s.Screen, "(lines 1-") || !strings.Contains(s.Screen, "nodes:") {
+				t.Errorf("pgdn did not scroll the review:\n%s", s.Screen)
+			}
 			notes := strings.Join(s.Notes, "\n")
 			if strings.Contains(s.Screen, testVCPassword) || strings.Contains(notes, testRegPassword) {
 				t.Fatalf("the review shows a secret")

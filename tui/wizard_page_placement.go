@@ -225,6 +225,9 @@ func (p *placementPage) apply(w *wizard, c *config.Cluster) error {
 	}
 	if p.template == otherChoice {
 		c.Template.Name = strings.TrimSpace(names.template)
+		if strings.TrimSpace(p.ova) == "" {
+			return fmt.Errorf("%s: a template vCenter does not have is imported from an OVA: give its path", promptOVA)
+		}
 	}
 	c.Template.OVA = expandPath(p.ova)
 	return nil

@@ -138,6 +138,7 @@ func (p *vcenterPage) fields(w *wizard, f *fieldSet) {
 		option[string]{"do not verify it (insecure; labs only)", trustInsecure})
 }
 func (p *vcenterPage) apply(w *wizard, c *config.Cluster) error {
+	w.vc.pending = nil // a certificate shown before is checked again with these answers
 	c.VCenter.URL = normalizeVCenterURL(p.url)
 	c.VCenter.Username = strings.TrimSpace(p.user)
 	c.VCenter.Password, c.VCenter.PasswordFile = secretFor(p.password, p.store, VCenterPasswordEnv, c.Name, "vcenter.password")
