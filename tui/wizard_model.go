@@ -285,7 +285,7 @@ func (w *wizard) enter(i, dir int) tea.Cmd {
 	return w.show()
 }
 
-// goTo shows page p (looked up by type) with problems to fix there.
+// goTo shows page p with the problems to fix there.
 func (w *wizard) goTo(p page, problems ...string) tea.Cmd {
 	i := w.indexOf(p)
 	dir := +1
