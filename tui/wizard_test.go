@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -209,7 +210,17 @@ func TestWizardUnreachableVCenterIsBounded(t *testing.T) {
 		t.Errorf("after esc: busy %q page %q", s.Busy, s.Page)
 	}
 
-	// Other failures name their cause.
+	// Other failures name their cause; a closed port answers at once.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	_, refused := net.DialTimeout("tcp", closed, time.Second)
+	if got := explainConnect(refused, closed, time.Second); !strings.Contains(got, "Nothing accepts connections on "+closed+" (connection refused)") {
+		t.Errorf("a closed port: %q", got)
+	}
 	for _, tc := range []struct {
 		err  error
 		want string
