@@ -244,7 +244,7 @@ func TestSecretFiles(t *testing.T) {
 		c := &Cluster{Path: filepath.Join(dir, "c.yaml")}
 		c.VCenter.PasswordFile = "pw"
 		c.resolvePaths()
-		resolveSecrets(c, nil, r)
+		resolveSecrets(c, nil, r, os.LookupEnv)
 		return r, c
 	}
 	write("pa ss\r\n", 0o600)

@@ -34,7 +34,14 @@ func Load(path string) (*Cluster, []Warning, error) {
 // Parse is Load for bytes already read; path names the file in messages
 // and anchors relative paths (use "" for the working directory).
 func Parse(data []byte, path string) (*Cluster, []Warning, error) {
-	c, warns, err := parse(data, path)
+	return ParseEnv(data, path, os.LookupEnv)
+}
+
+// ParseEnv is Parse with lookupEnv answering the "${ENV}" references in
+// place of the process environment: the guided setup passes the secrets
+// it was just given, for the run it starts at once.
+func ParseEnv(data []byte, path string, lookupEnv func(string) (string, bool)) (*Cluster, []Warning, error) {
+	c, warns, err := parse(data, path, lookupEnv)
 	if err != nil {
 		return nil, warns, err
 	}
@@ -50,10 +57,10 @@ func LoadForReport(path string) (*Cluster, []Warning, error) {
 	if err != nil {
 		return nil, nil, &Errors{File: path, List: []FieldError{{File: path, Message: fmt.Sprintf("read config: %v", err)}}}
 	}
-	return parse(data, path)
+	return parse(data, path, os.LookupEnv)
 }
 
-func parse(data []byte, path string) (*Cluster, []Warning, error) {
+func parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Cluster, []Warning, error) {
 	r := newReport(path)
 	c := &Cluster{Path: path}
 	if root, ok := parseYAML(data, r); ok {
@@ -62,7 +69,7 @@ func parse(data []byte, path string) (*Cluster, []Warning, error) {
 		if !d.tooBig {
 			c.pos, c.keyPos = r.pos, r.keyPos // defaults tell an explicit 0 from a missing key
 			c.resolvePaths()
-			resolveSecrets(c, d.secrets, r)
+			resolveSecrets(c, d.secrets, r, lookupEnv)
 			c.applyDefaults()
 			validate(c, r)
 		}
@@ -206,7 +213,7 @@ func (c *Cluster) secretFields() []secretField {
 
 // resolveSecrets reads ${ENV} references and *File siblings. Messages
 // name fields, variables and files, never values.
-func resolveSecrets(c *Cluster, sites []secretSite, r *report) {
+func resolveSecrets(c *Cluster, sites []secretSite, r *report, lookupEnv func(string) (string, bool)) {
 	inFile := map[*Secret]bool{}
 	for _, s := range sites {
 		inFile[s.secret] = true
@@ -226,7 +233,7 @@ func resolveSecrets(c *Cluster, sites []secretSite, r *report) {
 			*f.secret = Secret{value: v}
 		case f.secret.Ref != "":
 			name := f.secret.EnvVar()
-			v, ok := os.LookupEnv(name)
+			v, ok := lookupEnv(name)
 			switch {
 			case !ok:
 				r.err(f.path, fmt.Sprintf("environment variable %s is not set", name))

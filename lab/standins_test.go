@@ -12,7 +12,7 @@ import (
 // The smaller stand-ins, over SSH as the installer would call them.
 func TestSmallerStandins(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, 9)
+	l := startLab(t, 10)
 	c := vcClient(t, l)
 	ip := addr(l, 31)
 	cloneVM(t, c, "misc", ip, l.Gateway())

@@ -2,7 +2,7 @@
 # Installs the Debian packages the lab and the tests need. Safe to re-run:
 # it only calls apt-get when something is missing.
 set -euo pipefail
-pkgs=(openssh-server openssh-client iproute2 nginx-light curl xz-utils unzip ipset iputils-ping tar procps psmisc sudo python3 python3-yaml util-linux passwd nftables)
+pkgs=(openssh-server openssh-client iproute2 nginx-light curl xz-utils unzip ipset iputils-ping tar procps psmisc sudo python3 python3-yaml util-linux passwd nftables tmux)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/templates"
 	"github.com/dcos-vsphere/dcos-vsphere/tui"
 )
 
@@ -24,17 +26,19 @@ this cluster's (by its id and folder, or by the node's own identity) is ever tou
   dcos-vsphere install --config cluster.yaml -o json | jq -c 'select(.kind=="result")'`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.config == "" && !g.json() && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
-				inv := &liveInventory{}
-				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), tui.WizardDefaults{Inventory: inv.lookup})
-				inv.close()
+				vc := &liveVCenter{}
+				d := tui.WizardDefaults{VCenter: vc}
+				templates.ApplyGovcEnv(&d.Cluster.VCenter, os.Getenv) // an admin's govc settings pre-fill the vCenter page
+				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), d)
+				vc.close()
 				if err != nil {
 					return err
 				}
 				if !res.InstallNow {
-					fmt.Fprintf(cmd.OutOrStdout(), "Saved %s. Install with: dcos-vsphere install --config %s\n", res.ConfigPath, res.ConfigPath)
+					fmt.Fprintf(cmd.OutOrStdout(), "Install with: dcos-vsphere install --config %s\n", res.ConfigPath)
 					return nil
 				}
-				f.config = res.ConfigPath
+				return installFromWizard(cmd, g, f, flow, res)
 			}
 			c, files, err := loadWithGenconf(cmd, f)
 			if err != nil {
@@ -46,4 +50,24 @@ this cluster's (by its id and folder, or by the node's own identity) is ever tou
 	}
 	f.register(cmd, withDryRun|withTUI)
 	return cmd
+}
+
+// installFromWizard installs the cluster the guided setup just saved, as
+// loaded by the wizard: the file as written, with the secrets typed into
+// the wizard held in memory (an ${ENV} reference need not be set for this
+// run).
+func installFromWizard(cmd *cobra.Command, g *globalOptions, f *runFlags, flow installer.Flow, res tui.WizardResult) error {
+	f.config = res.ConfigPath
+	for _, w := range res.Warnings {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+	}
+	if err := res.Cluster.CheckFiles(); err != nil {
+		return err
+	}
+	files, err := renderGenconf(res.Cluster)
+	if err != nil {
+		return err
+	}
+	_, err = runFlow(cmd, g, f, res.Cluster, flowRun{flow: flow, files: files, changes: true, streams: true})
+	return err
 }

@@ -57,8 +57,13 @@ func newSignals() *signals {
 	return s
 }
 
-// enableGraceful says the running command honours a soft stop.
-func (s *signals) enableGraceful() { s.graceful.Store(true) }
+// enableGraceful says the running command honours a soft stop. A nil
+// *signals (a command run by a test, with no signal handling) ignores it.
+func (s *signals) enableGraceful() {
+	if s != nil {
+		s.graceful.Store(true)
+	}
+}
 
 func (s *signals) handle(cancel context.CancelFunc, stderr io.Writer) {
 	for sg := range s.ch {
