@@ -47,6 +47,9 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		defer os.RemoveAll(dir)
+		// install registers the clusters with the DC/OS CLI: never in the
+		// machine's own ~/.dcos (tests that look at it set their own).
+		os.Setenv("DCOS_DIR", filepath.Join(dir, "dcos-cli"))
 		cliPath = filepath.Join(dir, "dcos-vsphere")
 		build := exec.Command("go", "build", "-o", cliPath, "../cmd/dcos-vsphere")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr

@@ -29,6 +29,8 @@ func InstallFlow() Flow {
 		installDCOS{id: PhaseInstallMasters, title: "Install masters", roles: []string{RoleMaster}},
 		installDCOS{id: PhaseInstallAgents, title: "Install agents", roles: []string{RoleAgent, RolePublicAgent}},
 		checkHealth{},
+		syncACS{},
+		registerClusters{},
 	}}
 }
 
@@ -60,6 +62,7 @@ func StatusFlow() Flow {
 		connectVCenter{},
 		probeNodes{report: true},
 		checkHealth{once: true},
+		syncACS{survey: true},
 	}}
 }
 

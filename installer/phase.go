@@ -29,6 +29,8 @@ const (
 	PhaseInstallMasters   PhaseID = "install-masters"
 	PhaseInstallAgents    PhaseID = "install-agents"
 	PhaseHealth           PhaseID = "health"
+	PhaseACSSync          PhaseID = "acs-sync"
+	PhaseRegisterClusters PhaseID = "register-clusters"
 	PhaseDestroyVMs       PhaseID = "destroy-vms"
 )
 

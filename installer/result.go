@@ -27,6 +27,11 @@ type Result struct {
 	LogPath   string   `json:"logPath,omitempty"`
 	StatePath string   `json:"statePath,omitempty"`
 	Error     string   `json:"error,omitempty"`
+	// ACS is the ACS cluster beside this one (acs-sync); CLI the DC/OS CLI
+	// registration (register-clusters). nil when the flow did not get to
+	// them or skipped them. Their failures are in Beside, not Error.
+	ACS *ACSResult `json:"acs,omitempty"`
+	CLI *CLIResult `json:"dcosCli,omitempty"`
 }
 
 // VMState is a node's VM as vCenter shows it.
@@ -100,6 +105,7 @@ func (r *Run) result(command string, err error) *Result {
 	}
 	r.mu.Lock()
 	res.Changed = r.changes
+	res.ACS, res.CLI = r.acsResult, r.cliResult
 	inConfig := map[string]bool{}
 	for _, n := range WantedNodes(r.Cluster) {
 		inConfig[n.Name] = true
@@ -171,7 +177,7 @@ func (res *Result) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(&b, "Stopped: cluster %q is not finished; run the same command again to resume.\n", res.Cluster)
 	case res.Status == "failed":
 		fmt.Fprintf(&b, "FAILED: cluster %q is not finished; fix the cause and run the same command again to resume.\n", res.Cluster)
-	case res.Changed == 0:
+	case res.Changed == 0 && (res.ACS == nil || res.ACS.Uploaded == 0):
 		fmt.Fprintf(&b, "Nothing to do: DC/OS 1.9 cluster %q already matches the config; nothing was changed.\n", res.Cluster)
 	default:
 		fmt.Fprintf(&b, "DC/OS 1.9 cluster %q is up.\n", res.Cluster)
@@ -194,8 +200,58 @@ func (res *Result) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(tw, "  log:\t%s\n", res.LogPath)
 	}
 	tw.Flush()
+	res.writeBeside(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeBeside renders the ACS side and the DC/OS CLI registration.
+func (res *Result) writeBeside(b *strings.Builder) {
+	if a := res.ACS; a != nil {
+		switch {
+		case a.Error != "":
+			fmt.Fprintf(b, "ACS: NOT DONE: %s\n", a.Error)
+		default:
+			m := a.Master
+			fmt.Fprintf(b, "ACS cluster %s (%s), DC/OS %s, master %s:\n", m.ClusterName, m.ClusterID, m.Version, m.Target)
+			tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+			for _, ag := range a.Agents {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", ag.Name, ag.Role, ag.IP, ag.State, ag.Error)
+			}
+			tw.Flush()
+			verb := "have"
+			if !a.Survey {
+				verb = "got"
+			}
+			current := len(a.Agents) - a.Failed
+			fmt.Fprintf(b, "  %s (sha256 %s): %d of %d ACS agents %s it", a.ArchivePath, short(a.ArchiveSHA256), current, len(a.Agents), verb)
+			if !a.Survey {
+				fmt.Fprintf(b, " (%d uploaded)", a.Uploaded)
+			}
+			b.WriteString("\n")
+			if a.Failed > 0 && a.Survey {
+				b.WriteString("  fix: dcos-vsphere acs sync --config <cluster.yaml>\n")
+			}
+		}
+	}
+	if c := res.CLI; c != nil {
+		if c.Error != "" {
+			fmt.Fprintf(b, "DC/OS CLI: NOT REGISTERED: %s\n", c.Error)
+		} else if len(c.Clusters) > 0 {
+			fmt.Fprintf(b, "DC/OS CLI (%s):\n", c.Dir)
+			for _, e := range c.Clusters {
+				att := ""
+				if e.Attached {
+					att = ", attached"
+				}
+				fmt.Fprintf(b, "  %s (%s): %s%s, dcos_url %s\n", e.Name, e.ID, e.Action, att, e.URL)
+				fmt.Fprintf(b, "    dcos cluster attach %s;  CLI 0.4.x: DCOS_CONFIG=%s dcos ...\n", e.ID, e.Legacy04Path)
+			}
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(b, "  note: %s\n", n)
+		}
+	}
 }
 
 // WritePlan renders a dry run's result: per node, what install would do.
@@ -227,6 +283,7 @@ func (res *Result) WritePlan(w io.Writer) error {
 	for _, g := range general {
 		fmt.Fprintf(&b, "  %s\n", g)
 	}
+	res.writeBeside(&b)
 	switch {
 	case res.Error != "":
 		fmt.Fprintf(&b, "install would fail:\n  %s\n", strings.ReplaceAll(res.Error, "\n", "\n  "))
@@ -287,6 +344,7 @@ func (res *Result) WriteStatus(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "Cluster %s is NOT healthy.\n", res.Cluster)
 	}
+	res.writeBeside(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -48,7 +48,7 @@ this cluster's (by its id and folder, or by the node's own identity) is ever tou
 			return err
 		},
 	}
-	f.register(cmd, withDryRun|withTUI)
+	f.register(cmd, withDryRun|withTUI|withRegister)
 	return cmd
 }
 

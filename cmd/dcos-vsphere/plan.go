@@ -29,6 +29,9 @@ what install would do. It exits non-zero when install would fail, with the same 
 				if werr := writeResult(cmd, g, res, res.WritePlan); werr != nil {
 					return werr
 				}
+				if err == nil {
+					err = res.Beside() // what install would not get done beside the cluster (exit 5)
+				}
 				if err != nil {
 					return reportedError{err}
 				}
@@ -36,6 +39,6 @@ what install would do. It exits non-zero when install would fail, with the same 
 			return err
 		},
 	}
-	f.register(cmd, 0)
+	f.register(cmd, withRegister)
 	return cmd
 }

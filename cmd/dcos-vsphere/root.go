@@ -20,8 +20,11 @@ Exit codes:
        (a planned VM name or address in use by something else, a node that is
        not the VM it should be, a changed DC/OS config)
   3    vCenter or SSH connection, authentication or host key failure
-  4    status: some node is down, unreachable, not installed or not healthy
-  5    acs sync: some ACS agents did not get the archive (the others did)
+  4    status: some node is down, unreachable, not installed or not healthy, or
+       the ACS side is not current
+  5    partial: the vSphere cluster is done, but beside it the ACS master did not
+       answer, some ACS agents did not get the archive (the others did), or the
+       DC/OS CLI registration failed (install, plan, acs sync)
   130  stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); run the same command again to resume
 `
 

@@ -23,6 +23,8 @@ type runFlags struct {
 	logFile     string
 	noTUI       bool
 	dryRun      bool
+	noRegister  bool
+	dcosDir     string
 }
 
 // flowFlags says which run flags a command has.
@@ -31,6 +33,7 @@ type flowFlags int
 const (
 	withDryRun flowFlags = 1 << iota // install, add-agents
 	withTUI                          // the progress view (streaming commands)
+	withRegister                     // the register-clusters phase (install, plan)
 )
 
 func (f *runFlags) register(cmd *cobra.Command, which flowFlags) {
@@ -42,6 +45,10 @@ func (f *runFlags) register(cmd *cobra.Command, which flowFlags) {
 	fs.StringVar(&f.logFile, "log-file", "", "debug log file (default: <state dir>/logs/<command>-<time>-<pid>.log)")
 	if which&withTUI != 0 {
 		fs.BoolVar(&f.noTUI, "no-tui", false, "plain line output even on a terminal")
+	}
+	if which&withRegister != 0 {
+		fs.BoolVar(&f.noRegister, "no-register", false, "do not write the DC/OS CLI's entries for the clusters (register-clusters)")
+		fs.StringVar(&f.dcosDir, "dcos-dir", "", "DC/OS CLI directory for register-clusters (default $DCOS_DIR, else ~/.dcos)")
 	}
 	if which&withDryRun != 0 {
 		fs.BoolVar(&f.dryRun, "dry-run", false, "run every read-only check and show what would be done, change nothing (same as plan)")

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/dcoscli"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/tui"
 )
@@ -55,6 +56,14 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 	r.ConnectCloud = installer.VSphereConnector(c, func(msg string) {
 		r.Events.Emit(installer.Event{Kind: installer.Warning, Message: msg})
 	})
+	if c.ACS.Enabled() {
+		cfg := acsConfig(c, cmd)
+		cfg.Log = func(msg string) { r.Events.Emit(installer.Event{Kind: installer.Info, Message: "ACS: " + msg}) }
+		r.ConnectACS = installer.ACSConnector(cfg)
+	}
+	if !f.noRegister {
+		r.RegisterCLI = &dcoscli.Options{Dir: f.dcosDir}
+	}
 	g.sig.enableGraceful() // the phases finish running steps on a first Ctrl-C
 
 	fileSink := &installer.PlainRenderer{W: logFile, Debug: true}
@@ -96,6 +105,17 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 		}
 		if err != nil && g.json() {
 			return res, reportedError{err}
+		}
+	}
+	if err == nil && res != nil && fr.flow.Name == "install" && !f.dryRun {
+		// The vSphere cluster is done; the ACS side or the CLI
+		// registration may not be (exit 5, named in the result).
+		if berr := res.Beside(); berr != nil {
+			fmt.Fprintf(logFile, "NOT DONE BESIDE: %v\n", berr)
+			if g.json() {
+				return res, reportedError{berr}
+			}
+			return res, berr
 		}
 	}
 	return res, err

@@ -11,6 +11,11 @@ import (
 // errUnhealthy is status's answer when some node is not up.
 var errUnhealthy = exitError{errors.New("the cluster is not healthy"), exitUnhealthy}
 
+// errACSNotCurrent is status's answer when the vSphere cluster is
+// healthy but the ACS master or an ACS agent's archive is not as it
+// should be.
+var errACSNotCurrent = exitError{errors.New("the ACS side is not current (master unreachable, or an ACS agent's archive stale, missing or unreachable): run `dcos-vsphere acs sync`"), exitUnhealthy}
+
 // exitError is an error with its exit code.
 type exitError struct {
 	error
@@ -27,7 +32,9 @@ func newStatusCmd(g *globalOptions) *cobra.Command {
 		Long: flowHelp(`status lists every VM of the cluster (also agents added with add-agents, marked with *),
 its ESXi host, whether SSH answers (and the node proves to be its VM), whether DC/OS is installed,
 partly installed or not, and the node's health (Exhibitor and Mesos master on masters,
-registration on agents). It changes nothing, and exits 4 when any node is not up and healthy.`, installer.StatusFlow()),
+registration on agents). With an acs section it also shows the ACS master and each ACS agent's
+archive (current, stale, missing, unreachable). It changes nothing, and exits 4 when any node
+is not up and healthy, or the ACS side is not current.`, installer.StatusFlow()),
 		Example: `  dcos-vsphere status --config cluster.yaml
   dcos-vsphere status --config cluster.yaml -o json | jq '.nodes[] | {name, health}'`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,6 +51,9 @@ registration on agents). It changes nothing, and exits 4 when any node is not up
 			}
 			if !res.Healthy() {
 				return reportedError{errUnhealthy}
+			}
+			if res.ACS != nil && !res.ACS.AllCurrent() {
+				return reportedError{errACSNotCurrent}
 			}
 			return nil
 		},

@@ -232,6 +232,14 @@ func (h *Host) answer(s installer.Script, cut installer.DCOSState, cutting bool)
 		return "resumed: DC/OS setup complete\n", nil
 	case "health":
 		return h.health(s.Body)
+	case "cluster-id":
+		h.mu.Lock()
+		ok := h.DCOS == installer.DCOSInstalled && h.Role == "master"
+		h.mu.Unlock()
+		if !ok {
+			return "", fmt.Errorf("cat: /var/lib/dcos/cluster-id: No such file or directory")
+		}
+		return h.env.DCOSClusterID + "\n", nil
 	}
 	return "", fmt.Errorf("installertest: the fake node does not know script %q", s.Name)
 }
