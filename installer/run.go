@@ -96,8 +96,8 @@ type Run struct {
 	// acsResult and cliResult are the ACS side's outcomes (nil: not run).
 	acsResult *ACSResult
 	cliResult *CLIResult
-	changes int      // VMs cloned + nodes installed by this run
-	phase   Phase    // running now
+	changes   int   // VMs cloned + nodes installed by this run
+	phase     Phase // running now
 	// lastEvent and lastWhat feed the stall warning.
 	lastEvent time.Time
 	lastWhat  string

@@ -31,9 +31,9 @@ type runFlags struct {
 type flowFlags int
 
 const (
-	withDryRun flowFlags = 1 << iota // install, add-agents
-	withTUI                          // the progress view (streaming commands)
-	withRegister                     // the register-clusters phase (install, plan)
+	withDryRun   flowFlags = 1 << iota // install, add-agents
+	withTUI                            // the progress view (streaming commands)
+	withRegister                       // the register-clusters phase (install, plan)
 )
 
 func (f *runFlags) register(cmd *cobra.Command, which flowFlags) {
