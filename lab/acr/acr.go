@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -189,6 +190,9 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig:         &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{r.pki.server}},
+		// Handshake errors (a client that does not trust the lab CA) go to
+		// the lab's log, not stderr.
+		ErrorLog: log.New(logWriter{r}, "", 0),
 	}
 	go func() {
 		if err := r.srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -329,6 +333,14 @@ func (r *Registry) logTail() string {
 
 func (r *Registry) logf(format string, args ...any) {
 	fmt.Fprintf(r.opts.Log, "%s lab acr: %s\n", time.Now().UTC().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// logWriter turns the HTTPS server's log lines into lab log lines.
+type logWriter struct{ r *Registry }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.r.logf("%s", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // Host is the login server, ip:port, as image references name it.
