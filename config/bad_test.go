@@ -102,6 +102,12 @@ var badCatalogue = map[string][]want{
 	"installer-unsupported-scheme": {{24, 14, "dcos.installer", `"ftp://files.example/dcos_generate_config.sh": only http:// and https:// URLs or local paths are supported`}},
 	"ipdetect-script-missing":      {{27, 13, "dcos.ipDetect.script", "no-such-ip-detect.sh: no such file or directory"}},
 	"cluster-name-invalid":         {{1, 7, "name", `"my lab" is not a valid cluster name`}},
+	"registry-server-bad-port":     {{26, 11, "registry.server", "port 99999 is outside 1-65535"}},
+	"registry-cafile-missing":      {{29, 11, "registry.caFile", "no-such-ca.pem: no such file or directory"}},
+	"registry-cafile-not-pem":      {{29, 11, "registry.caFile", "registry-cafile-not-pem.yaml holds no PEM certificate (-----BEGIN CERTIFICATE-----)"}},
+	"registry-check-image-other-registry": {{29, 15, "registry.checkImage",
+		`image "other.example/samples/hello:1.0" names registry other.example, not myregistry.azurecr.io: give the repository alone (e.g. samples/hello:1.0)`}},
+	"registry-checkpush-without-image": {{29, 14, "registry.checkPush", "needs registry.checkImage: the repository the push check starts an upload in"}},
 }
 
 var badWarnings = map[string][]want{
