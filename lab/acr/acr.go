@@ -174,6 +174,7 @@ func Start(ctx context.Context, o Options) (*Registry, error) {
 			pr.Out.Host = pr.In.Host // the registry builds URLs and challenges for the front's name
 			pr.SetXForwarded()
 		},
+		ModifyResponse: r.likeACR,
 		ErrorHandler: func(w http.ResponseWriter, req *http.Request, err error) {
 			r.logf("proxy %s %s: %v", req.Method, req.URL.Path, err)
 			writeErrors(w, http.StatusBadGateway, "UNAVAILABLE", "the lab registry's backend does not answer")
@@ -317,6 +318,44 @@ auth:
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// manifestPath matches /v2/<repository>/manifests/<reference>.
+var manifestPath = regexp.MustCompile(`^/v2/(.+)/manifests/[^/]+$`)
+
+// likeACR makes the registry's answers ACR's where they differ: a manifest
+// of a repository that does not exist is 404 NAME_UNKNOWN on ACR, while
+// distribution 2.8 says MANIFEST_UNKNOWN (docker then prints "manifest
+// ... not found" instead of "repository ... not found").
+func (r *Registry) likeACR(resp *http.Response) error {
+	req := resp.Request
+	m := manifestPath.FindStringSubmatch(req.URL.Path)
+	if resp.StatusCode != http.StatusNotFound || m == nil || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		return nil
+	}
+	probe, err := http.NewRequestWithContext(req.Context(), http.MethodGet, "http://"+r.backend+"/v2/"+m[1]+"/tags/list", nil)
+	if err != nil {
+		return nil
+	}
+	probe.Header.Set("Authorization", req.Header.Get("Authorization"))
+	pr, err := http.DefaultTransport.RoundTrip(probe)
+	if err != nil {
+		return nil
+	}
+	body, _ := io.ReadAll(io.LimitReader(pr.Body, 64<<10))
+	pr.Body.Close()
+	if pr.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"NAME_UNKNOWN"`) {
+		return nil
+	}
+	resp.Body.Close()
+	if req.Method == http.MethodHead {
+		body = nil
+	}
+	resp.Body = io.NopCloser(strings.NewReader(string(body)))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+	resp.Header.Set("Content-Type", "application/json; charset=utf-8")
+	return nil
 }
 
 // logTail is the end of the registry's log, for start errors.

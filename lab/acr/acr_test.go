@@ -304,3 +304,26 @@ func TestCleanupKillsLeftoverAndSparesOtherDirs(t *testing.T) {
 		t.Errorf("foreign file removed: %v", err)
 	}
 }
+
+// A manifest of a repository that does not exist is NAME_UNKNOWN, as on
+// ACR; of a tag that does not exist, MANIFEST_UNKNOWN.
+func TestUnknownRepositoryLikeACR(t *testing.T) {
+	r := start(t)
+	if _, err := r.Seed(context.Background(), "samples/hello", "1.0"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ repo, tag, code string }{{"samples/nope", "1.0", "NAME_UNKNOWN"}, {"samples/hello", "9.9", "MANIFEST_UNKNOWN"}} {
+		tok := r.token(t, r.AdminUser(), r.AdminPassword(0), "repository:"+tt.repo+":pull")
+		req, _ := http.NewRequest(http.MethodGet, "https://"+r.Host()+"/v2/"+tt.repo+"/manifests/"+tt.tag, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.body["access_token"].(string))
+		resp, err := r.client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || !strings.Contains(string(b), `"code":"`+tt.code+`"`) {
+			t.Errorf("%s:%s: %d %s, want 404 %s", tt.repo, tt.tag, resp.StatusCode, b, tt.code)
+		}
+	}
+}
