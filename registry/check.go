@@ -251,7 +251,11 @@ func (ck *checker) pull(ctx context.Context, ref name.Reference, authed http.Rou
 	for _, l := range m.Layers {
 		info.Size += l.Size
 	}
-	return fmt.Sprintf("%s: manifest %s, %d layers, %d bytes", ref.Name(), desc.Digest, info.Layers, info.Size), nil
+	layers := "layers"
+	if info.Layers == 1 {
+		layers = "layer"
+	}
+	return fmt.Sprintf("%s: manifest %s, %d %s, %d bytes", ref.Name(), desc.Digest, info.Layers, layers, info.Size), nil
 }
 
 // missingImage explains a failed manifest GET. A registry may answer

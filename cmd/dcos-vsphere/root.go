@@ -31,6 +31,7 @@ func newRootCmd() *cobra.Command {
 		newAddAgentsCmd(g),
 		newStatusCmd(g),
 		newDestroyCmd(g),
+		newRegistryCmd(g),
 	)
 	return root
 }
