@@ -327,3 +327,32 @@ func TestUnknownRepositoryLikeACR(t *testing.T) {
 		}
 	}
 }
+
+// docker login first tries the OAuth2 password grant (POST); it answers
+// like GET, access_token only.
+func TestTokenPasswordGrant(t *testing.T) {
+	r := start(t)
+	post := func(form url.Values) (int, map[string]any) {
+		resp, err := r.client().PostForm("https://"+r.Host()+"/oauth2/token", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body
+	}
+	form := url.Values{"grant_type": {"password"}, "service": {r.Host()}, "username": {r.AdminUser()}, "password": {r.AdminPassword(0)},
+		"scope": {"repository:samples/hello:pull"}, "client_id": {"docker"}}
+	if code, body := post(form); code != 200 || len(body) != 1 || body["access_token"] == nil {
+		t.Errorf("password grant: %d %v", code, body)
+	}
+	form.Set("password", "wrong")
+	if code, _ := post(form); code != http.StatusUnauthorized {
+		t.Errorf("password grant with a wrong password: %d, want 401", code)
+	}
+	form.Set("grant_type", "refresh_token")
+	if code, _ := post(form); code != http.StatusBadRequest {
+		t.Errorf("refresh_token grant: %d, want 400 (the lab has no refresh tokens)", code)
+	}
+}
