@@ -157,8 +157,11 @@ func Check(ctx context.Context, c Credentials, o CheckOptions) (*Result, error) 
 		if err := transport.CheckError(resp, http.StatusOK); err != nil {
 			return "", ck.loginError(err)
 		}
-		if res.Realm != "" {
+		switch {
+		case res.Realm != "":
 			return fmt.Sprintf("user %s got a token from %s", c.Username, res.Realm), nil
+		case ch.Scheme == "":
+			return "the registry needs no login", nil
 		}
 		return fmt.Sprintf("user %s accepted", c.Username), nil
 	})
