@@ -78,6 +78,7 @@ var badCatalogue = map[string][]want{
 	"vcenter-http-without-insecure":     {{3, 8, "vcenter.url", "http:// sends the vCenter password in clear text; use https://"}},
 	"vcenter-two-trust-options":         {{10, 13, "vcenter.insecure", "set only one of vcenter.caFile, vcenter.thumbprint, vcenter.insecure (found vcenter.thumbprint and vcenter.insecure)"}},
 	"vcenter-cluster-and-pool":          {{11, 17, "vcenter.resourcePool", "set vcenter.cluster or vcenter.resourcePool, not both"}},
+	"vcenter-datastore-and-cluster":     {{11, 21, "vcenter.datastoreCluster", "set vcenter.datastore or vcenter.datastoreCluster, not both"}},
 	"missing-required-fields": {
 		{1, 1, "dcos.installer", "required"},
 		{1, 1, "network.gateway", "required"},
@@ -103,8 +104,6 @@ var badCatalogue = map[string][]want{
 	"ipdetect-script-missing":      {{27, 13, "dcos.ipDetect.script", "no-such-ip-detect.sh: no such file or directory"}},
 	"cluster-name-invalid":         {{1, 7, "name", `"my lab" is not a valid cluster name`}},
 	"registry-server-bad-port":     {{26, 11, "registry.server", "port 99999 is outside 1-65535"}},
-	"registry-cafile-missing":      {{29, 11, "registry.caFile", "no-such-ca.pem: no such file or directory"}},
-	"registry-cafile-not-pem":      {{29, 11, "registry.caFile", "registry-cafile-not-pem.yaml holds no PEM certificate (-----BEGIN CERTIFICATE-----)"}},
 	"registry-check-image-other-registry": {{29, 15, "registry.checkImage",
 		`image "other.example/samples/hello:1.0" names registry other.example, not myregistry.azurecr.io: give the repository alone (e.g. samples/hello:1.0)`}},
 	"registry-checkpush-without-image": {{29, 14, "registry.checkPush", "needs registry.checkImage: the repository the push check starts an upload in"}},

@@ -82,6 +82,9 @@ func (e *Errors) Error() string {
 // ExitCode makes a bad config end the CLI with exit code 2.
 func (e *Errors) ExitCode() int { return 2 }
 
+// Sort orders the problems by line, column and field path.
+func (e *Errors) Sort() { e.sort() }
+
 func (e *Errors) sort() {
 	sort.SliceStable(e.List, func(i, j int) bool {
 		a, b := e.List[i], e.List[j]

@@ -153,6 +153,9 @@ func TestGoodFiveMastersRanges(t *testing.T) {
 	if len(warns) != 0 {
 		t.Errorf("warnings: %v", warns)
 	}
+	if c.VCenter.DatastoreCluster != "DC0_POD0" || c.VCenter.Datastore != "" || !c.VCenter.SpreadAgents {
+		t.Errorf("vcenter datastoreCluster %q datastore %q spreadAgents %v", c.VCenter.DatastoreCluster, c.VCenter.Datastore, c.VCenter.SpreadAgents)
+	}
 	if c.VCenter.Password.Value() != "vcenter-password-from-file" {
 		t.Errorf("password file not read or newline not trimmed (len %d)", len(c.VCenter.Password.Value()))
 	}

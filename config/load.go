@@ -110,10 +110,14 @@ func isParserError(msg string) bool {
 }
 
 func yamlErrMsg(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		return m[2]
+		msg = m[2]
 	}
-	return strings.TrimPrefix(err.Error(), "yaml: ")
+	if strings.Contains(msg, "found character that cannot start any token") || strings.Contains(msg, "found a tab character") {
+		msg += " (YAML forbids tabs for indentation: indent with spaces)"
+	}
+	return msg
 }
 
 // dir is the directory relative paths are resolved against.

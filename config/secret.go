@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"errors"
 	"regexp"
 	"strings"
@@ -45,8 +46,12 @@ func (s Secret) GoString() string { return "config.Secret(" + s.String() + ")" }
 // MarshalYAML writes the reference, never the value.
 func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 
-// envRef matches a whole-value environment reference: ${NAME}.
-var envRef = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+// envRef matches a whole-value environment reference: ${NAME}; bareEnvRef
+// the same without braces, a common slip.
+var (
+	envRef     = regexp.MustCompile(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+	bareEnvRef = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)$`)
+)
 
 // UnmarshalYAML records "${NAME}" as Ref (resolved later by Load, which
 // knows the field path for its errors) and keeps anything else as a
@@ -61,6 +66,11 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	}
 	if strings.Contains(n.Value, "${") {
 		return errors.New(`an environment reference must be the whole value, exactly "${NAME}" (value not shown)`)
+	}
+	if m := bareEnvRef.FindStringSubmatch(n.Value); m != nil {
+		// Almost certainly meant as a reference: never take it as the
+		// password. The name is not a secret.
+		return fmt.Errorf(`%q looks like an environment variable without braces; write "${%s}" (or, for a literal password, one that does not look like $NAME)`, n.Value, m[1])
 	}
 	*s = Secret{value: n.Value}
 	return nil

@@ -40,8 +40,14 @@ type VCenter struct {
 	Cluster      string `yaml:"cluster"`      // compute cluster, or
 	ResourcePool string `yaml:"resourcePool"` // an explicit pool path
 	Datastore    string `yaml:"datastore"`
-	Folder       string `yaml:"folder"` // VM folder, created when missing
-	Network      string `yaml:"network"`
+	// DatastoreCluster names a datastore cluster (StoragePod) instead of
+	// Datastore: each VM goes to the member with the most room.
+	DatastoreCluster string `yaml:"datastoreCluster"`
+	Folder           string `yaml:"folder"` // VM folder, created when missing
+	Network          string `yaml:"network"`
+	// SpreadAgents places agents evenly over the ESXi hosts too (masters
+	// always go to distinct hosts).
+	SpreadAgents bool `yaml:"spreadAgents"`
 }
 
 // Template names the CentOS 7 template to clone, and how to get it.

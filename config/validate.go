@@ -45,6 +45,7 @@ func validate(c *Cluster, r *report) {
 	validateDCOS(c, r)
 	validateRegistry(c, r)
 	validateACS(c, r)
+	validateInventoryPaths(c, r)
 }
 
 func required(r *report, path, v string) {
@@ -100,7 +101,12 @@ func validateVCenter(c *Cluster, r *report) {
 		r.warn("vcenter.insecure", "TLS certificate verification of vCenter is off; anyone on the path can read the vCenter password")
 	}
 	required(r, "vcenter.datacenter", v.Datacenter)
-	required(r, "vcenter.datastore", v.Datastore)
+	switch {
+	case v.Datastore != "" && v.DatastoreCluster != "":
+		r.err("vcenter.datastoreCluster", "set vcenter.datastore or vcenter.datastoreCluster, not both")
+	case v.Datastore == "" && v.DatastoreCluster == "":
+		r.err("vcenter.datastore", "required: set vcenter.datastore (or vcenter.datastoreCluster for a datastore cluster)")
+	}
 	required(r, "vcenter.network", v.Network)
 	if v.Cluster != "" && v.ResourcePool != "" {
 		r.err("vcenter.resourcePool", "set vcenter.cluster or vcenter.resourcePool, not both")

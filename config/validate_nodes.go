@@ -64,7 +64,30 @@ func validateNodes(c *Cluster, r *report) {
 		r.errAt(r.keyAt("nodes.masters"), "nodes.masters", fmt.Sprintf("Must have 1, 3, 5, 7, or 9 masters. Found %d", masters))
 	}
 	validateAddresses(c, r, nodes)
+	validateRanges(c, r)
 	validateNames(r, nodes)
+}
+
+// validateRanges: a "first-last" ipRange ends inside the network too, so
+// that add-agents never hands out an address beyond it.
+func validateRanges(c *Cluster, r *report) {
+	subnet, ok := c.Subnet()
+	if !ok {
+		return
+	}
+	for _, grp := range c.groups() {
+		g := grp.g
+		if len(g.Hosts) > 0 || g.Count <= 0 || !strings.Contains(g.IPRange, "-") {
+			continue
+		}
+		_, last, err := c.rangeBounds(g)
+		if err != nil {
+			continue // reported by expand
+		}
+		if !subnet.Contains(last) || ipv4.IsNetworkOrBroadcast(subnet, last) {
+			r.err(grp.path+".ipRange", fmt.Sprintf("the range ends at %s, outside the usable addresses of the network %s", last, subnet))
+		}
+	}
 }
 
 // validateAddresses: every node IP is IPv4, inside the network, not the

@@ -1,20 +1,13 @@
 package config
 
 import (
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
-	"io"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
-
-// maxCAFileSize bounds reading registry.caFile (a CA bundle is small).
-const maxCAFileSize = 4 << 20
 
 func validateRegistry(c *Cluster, r *report) {
 	g := c.Registry
@@ -36,11 +29,6 @@ func validateRegistry(c *Cluster, r *report) {
 	}
 	if strings.ContainsAny(g.Username, ":\n") {
 		r.err("registry.username", "must not contain ':' or a newline (docker joins user:password)")
-	}
-	if g.CAFile != "" {
-		if msg := checkCAFile(g.CAFile); msg != "" {
-			r.err("registry.caFile", msg)
-		}
 	}
 	if g.CheckImage != "" && serverOK {
 		if _, _, err := registry.ParseImage(g.Server, g.CheckImage); err != nil {
@@ -75,43 +63,28 @@ func checkRegistryServer(s string) string {
 	return ""
 }
 
-// checkCAFile says what is wrong with a PEM CA bundle, or "".
-func checkCAFile(path string) string {
-	st, err := os.Stat(path)
-	if err != nil {
-		return fmt.Sprintf("read CA bundle: %v", err)
-	}
-	if !st.Mode().IsRegular() {
-		return fmt.Sprintf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Sprintf("read CA bundle: %v", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCAFileSize+1))
-	if err != nil {
-		return fmt.Sprintf("read CA bundle %s: %v", path, err)
-	}
-	if len(data) > maxCAFileSize {
-		return fmt.Sprintf("%s is larger than %d bytes; a CA bundle is a few PEM certificates", path, maxCAFileSize)
-	}
-	n := 0
-	for rest := data; ; {
-		var b *pem.Block
-		if b, rest = pem.Decode(rest); b == nil {
-			break
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		n++
-		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
-			return fmt.Sprintf("%s: certificate %d: %v", path, n, err)
+// checkRegistryFiles is CheckFiles' part for registry: registry.caFile
+// holds certificates.
+func checkRegistryFiles(c *Cluster, r *report) {
+	if ca := c.Registry.CAFile; ca != "" {
+		if msg := checkCABundle(ca); msg != "" {
+			r.err("registry.caFile", msg)
 		}
 	}
-	if n == 0 {
-		return fmt.Sprintf("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path)
+}
+
+// CheckRegistryFiles is CheckFiles for the registry section only (what
+// `registry check` needs): *Errors with the fields' lines, or nil.
+func (c *Cluster) CheckRegistryFiles() error {
+	r := newReport(c.Path)
+	if c.pos != nil {
+		r.pos, r.keyPos = c.pos, c.keyPos
 	}
-	return ""
+	checkRegistryFiles(c, r)
+	if len(r.errs) > 0 {
+		e := &Errors{File: c.Path, List: r.errs}
+		e.sort()
+		return e
+	}
+	return nil
 }

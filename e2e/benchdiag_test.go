@@ -149,7 +149,7 @@ func agentSpread(evs []installer.Event) string {
 	var each []time.Duration
 	for _, e := range evs {
 		switch {
-		case e.Kind == installer.NodeStep && e.Step == "install slave":
+		case e.Kind == installer.NodeStep && e.PhaseID == installer.PhaseInstallAgents:
 			started[e.Node] = e.Time
 			if first.IsZero() || e.Time.Before(first) {
 				first = e.Time

@@ -14,7 +14,7 @@ func TestPlanAndDestroy(t *testing.T) {
 
 	r := run(t, 3*time.Minute, "plan", "--config", c.Path)
 	ok(t, r, "plan")
-	if !strings.Contains(r.Stdout, "3 VM(s) to create, 3 node(s) to set up.") {
+	if !strings.Contains(r.Stdout, "3 node(s) to change.") || strings.Count(r.Stdout, "clone (") != 3 || !strings.Contains(r.Stdout, "dcos_install.sh master") {
 		t.Fatalf("plan output:\n%s", r.Stdout)
 	}
 	if n := c.vmCount(t); n != 0 {

@@ -26,13 +26,13 @@ func TestResumeAfterKill(t *testing.T) {
 		prep func(t *testing.T, c *cluster)
 	}{
 		{name: "cloning", base: 40, at: func(e installer.Event) bool {
-			return e.Kind == installer.NodeStep && strings.HasPrefix(e.Step, "cloning")
+			return e.Kind == installer.NodeStep && e.PhaseID == installer.PhaseCreateVMs && strings.HasPrefix(e.Step, "cloning")
 		}},
 		{name: "upload", base: 55, prep: bigInstaller, at: func(e installer.Event) bool {
 			return e.Kind == installer.Progress && strings.HasPrefix(e.Step, "upload") && e.Done > 0 && e.Done < e.Total
 		}},
 		{name: "master-install", base: 70, at: func(e installer.Event) bool {
-			return e.Kind == installer.NodeStep && e.Step == "install master"
+			return e.Kind == installer.NodeStep && e.PhaseID == installer.PhaseInstallMasters
 		}},
 	}
 	for _, tc := range cases {
@@ -138,7 +138,7 @@ func TestAgentSSHDKilledDuringInstall(t *testing.T) {
 	victim := c.agents()[0]
 	var once sync.Once
 	r := runWatching(t, 10*time.Minute, nil, func(e installer.Event) {
-		if e.Kind == installer.NodeStep && e.Node == victim && e.Step == "install slave" {
+		if e.Kind == installer.NodeStep && e.Node == victim && e.PhaseID == installer.PhaseInstallAgents {
 			once.Do(func() {
 				h, ok := l.Host(victim)
 				if !ok {

@@ -312,26 +312,35 @@ func (c *cluster) names(kind string, n int) []string {
 	return out
 }
 
-// status runs `status -o json` and indexes it by node.
-func (c *cluster) status(t *testing.T) map[string]installer.NodeStatus {
+// status runs `status -o json` and indexes its nodes by name. Exit 4
+// (not healthy) is an answer too.
+func (c *cluster) status(t *testing.T) map[string]installer.NodeResult {
 	t.Helper()
 	r := run(t, 3*time.Minute, "status", "--config", c.Path, "-o", "json")
-	if r.Exit != 0 {
+	if r.Exit != 0 && r.Exit != 4 {
 		t.Fatalf("status exit %d\n%s\n%s", r.Exit, r.Stdout, r.Stderr)
 	}
-	var sts []installer.NodeStatus
-	for _, line := range strings.Split(r.Stdout, "\n") {
-		if strings.HasPrefix(line, "[") {
-			if err := json.Unmarshal([]byte(line), &sts); err != nil {
-				t.Fatalf("status JSON: %v\n%s", err, line)
-			}
-		}
+	var res installer.Result
+	if err := json.Unmarshal([]byte(strings.TrimSpace(r.Stdout)), &res); err != nil {
+		t.Fatalf("status JSON: %v\n%s", err, r.Stdout)
 	}
-	out := map[string]installer.NodeStatus{}
-	for _, s := range sts {
+	out := map[string]installer.NodeResult{}
+	for _, s := range res.Nodes {
 		out[s.Name] = s
 	}
 	return out
+}
+
+// resultOf is the run's result (the last event of a -o json run).
+func resultOf(t testing.TB, r result) *installer.Result {
+	t.Helper()
+	for i := len(r.Events) - 1; i >= 0; i-- {
+		if r.Events[i].Kind == installer.RunResult && r.Events[i].Result != nil {
+			return r.Events[i].Result
+		}
+	}
+	t.Fatalf("no result event in the output:\n%s", tail(r.Stdout, 20))
+	return nil
 }
 
 // assertHealthy checks every listed node is a healthy DC/OS node per status.

@@ -21,13 +21,17 @@ const (
 	LogLine       EventKind = "log"      // a line of remote output (debug)
 	Info          EventKind = "info"
 	Warning       EventKind = "warning"
+	// RunResult is the last event of a run; its Result holds the outcome.
+	RunResult EventKind = "result"
 )
 
 // Event is one thing that happened during a run. Messages are already
 // redacted when they are emitted.
 type Event struct {
-	Time    time.Time     `json:"time"`
-	Kind    EventKind     `json:"kind"`
+	Time time.Time `json:"time"`
+	Kind EventKind `json:"kind"`
+	// PhaseID is the phase's stable id; Phase its title, for people.
+	PhaseID PhaseID       `json:"phaseId,omitempty"`
 	Phase   string        `json:"phase,omitempty"`
 	Node    string        `json:"node,omitempty"`
 	Step    string        `json:"step,omitempty"`
@@ -35,6 +39,8 @@ type Event struct {
 	Done    int64         `json:"done,omitempty"`
 	Total   int64         `json:"total,omitempty"`
 	Elapsed time.Duration `json:"elapsedNs,omitempty"`
+	// Result is set on the RunResult event only.
+	Result *Result `json:"result,omitempty"`
 }
 
 // Sink receives events. Implementations must be safe for concurrent use.

@@ -3,298 +3,322 @@ package installer
 import (
 	"context"
 	"fmt"
-	"net/netip"
-	"strconv"
+	"sort"
 	"strings"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
-	"github.com/dcos-vsphere/dcos-vsphere/internal/ipv4"
 )
 
-// WantedNodes turns the config's nodes into VM specs, in role order.
-func WantedNodes(c *config.Cluster) []VMSpec {
-	var out []VMSpec
-	for _, n := range c.AllNodes() {
-		out = append(out, VMSpec{Name: n.Name, IP: n.IP, Role: string(n.Role), CPUs: n.Size.CPUs, MemoryMB: n.Size.MemoryMB, DiskGB: n.Size.DiskGB})
+// The flows: what each command runs. Help texts, the progress view's list
+// of phases and the tests read these values; nothing else lists phases.
+
+// InstallFlow brings the cluster to what the config describes. It is safe
+// to re-run: this cluster's VMs are adopted, installed nodes left alone,
+// interrupted installs finished. Its dry run is `plan`.
+func InstallFlow() Flow {
+	return Flow{Name: "install", Phases: []Phase{
+		connectVCenter{},
+		probeNodes{},
+		checkConfig{},
+		preflightVSphere{},
+		ensureTemplate{},
+		createVMs{},
+		connectNodes{},
+		prepareNodes{},
+		bootstrapNode{},
+		installDCOS{id: PhaseInstallMasters, title: "Install masters", roles: []string{RoleMaster}},
+		installDCOS{id: PhaseInstallAgents, title: "Install agents", roles: []string{RoleAgent, RolePublicAgent}},
+		checkHealth{},
+	}}
+}
+
+// AddAgentsFlow creates and installs private and public more agents from
+// the bootstrap node's genconf/serve; the served config and every existing
+// node stay as they are. Agents of the cluster that exist but were never
+// installed (a run cut short) are finished first and count as added.
+func AddAgentsFlow(private, public int) Flow {
+	return Flow{Name: "add-agents", Phases: []Phase{
+		connectVCenter{},
+		probeNodes{},
+		checkConfig{},
+		&planAgents{private: private, public: public},
+		preflightVSphere{},
+		ensureTemplate{},
+		createVMs{},
+		connectNodes{},
+		prepareNodes{},
+		bootstrapNode{},
+		installDCOS{id: PhaseInstallAgents, title: "Install new agents", roles: []string{RoleAgent, RolePublicAgent}},
+		checkHealth{only: newAgents},
+	}}
+}
+
+// StatusFlow looks at vCenter and every node of the cluster; it changes
+// nothing.
+func StatusFlow() Flow {
+	return Flow{Name: "status", Phases: []Phase{
+		connectVCenter{},
+		probeNodes{report: true},
+		checkHealth{once: true},
+	}}
+}
+
+// DestroyFlow powers off and deletes the cluster's VMs (only: names),
+// after confirm agreed to the list.
+func DestroyFlow(only []string, confirm func(names []string) error) Flow {
+	return Flow{Name: "destroy", Phases: []Phase{
+		connectVCenter{},
+		&destroyVMs{only: only, confirm: confirm},
+	}}
+}
+
+// Execute runs flow f with r, bounded by r.Options.Timeout, and returns the
+// typed result (also emitted as the last event). The result is returned
+// with the error when the run fails.
+func (r *Run) Execute(ctx context.Context, f Flow) (*Result, error) {
+	r.Options = r.Options.WithDefaults()
+	ctx, cancel := context.WithTimeout(ctx, r.Options.Timeout)
+	defer cancel()
+	err := Execute(ctx, r, f)
+	if err == nil && !r.Options.DryRun && f.Name != "status" && f.Name != "destroy" {
+		r.tidy(ctx)
+	}
+	res := r.result(f.Name, err)
+	r.Close()
+	r.emit(Event{Kind: RunResult, Message: res.Status, Result: res})
+	return res, err
+}
+
+// tidy removes the temp files of uploads on every connected node (an
+// upload cut short by a retry leaves one). Best effort, bounded.
+func (r *Run) tidy(ctx context.Context) {
+	var nodes []VMSpec
+	for _, n := range r.wanted() {
+		if r.conn(n.Name) != nil {
+			nodes = append(nodes, n)
+		}
+	}
+	_ = forEachNode(ctx, nodes, r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
+		_, _ = r.conn(n.Name).Run(ctx, tidyScript(), nil)
+		return nil
+	})
+}
+
+// newAgents are the agents an add-agents run works on.
+func newAgents(r *Run) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range r.byRole(RoleAgent, RolePublicAgent) {
+		out[n.Name] = true
 	}
 	return out
 }
 
-// installPhases is the whole install, in order.
-func installPhases(files GenconfFiles) []Phase {
-	return []Phase{
-		connectVCenter{},
-		preflightVSphere{},
-		ensureTemplate{},
-		createVMs{},
-		connectNodes{},
-		prepareNodes{},
-		&bootstrapNode{files: files},
-		installRole{title: "Install masters", roles: []string{RoleMaster}},
-		installRole{title: "Install agents", roles: []string{RoleAgent, RolePublicAgent}},
-		postflight{},
-		summary{},
-	}
-}
-
-// Install brings the cluster to the state the config describes. It is
-// safe to re-run: existing VMs are adopted, installed nodes left alone.
-func Install(ctx context.Context, r *Run, files GenconfFiles) error {
-	r.Options = r.Options.WithDefaults()
-	if len(r.Want) == 0 {
-		r.Want = WantedNodes(r.Cluster)
-	}
-	ctx, cancel := context.WithTimeout(ctx, r.Options.Timeout)
-	defer cancel()
-	defer r.Close()
-	return Execute(ctx, r, installPhases(files), r.Options.DryRun)
-}
-
-// ShouldRun skips the bootstrap work when every DC/OS node is installed:
-// nobody needs genconf/serve then, and nothing must change.
-func (*bootstrapNode) ShouldRun(r *Run) (bool, string) {
-	var dcosNodes []VMSpec
-	for _, n := range r.Want {
-		if n.Role != RoleBootstrap {
-			dcosNodes = append(dcosNodes, n)
-		}
-	}
-	if len(r.notInstalled(dcosNodes)) == 0 {
-		return false, "every node runs DC/OS; nothing to serve"
-	}
-	return true, ""
-}
-
-// AddAgents creates and installs count private and public more agents
-// from the existing bootstrap node's genconf/serve. The served config and
-// every existing node stay as they are.
-func AddAgents(ctx context.Context, r *Run, files GenconfFiles, private, public int) error {
-	r.Options = r.Options.WithDefaults()
-	ctx, cancel := context.WithTimeout(ctx, r.Options.Timeout)
-	defer cancel()
-	defer r.Close()
-	phases := addAgentsPhases(WantedNodes(r.Cluster), files, private, public)
-	return Execute(ctx, r, phases, r.Options.DryRun)
-}
-
-func addAgentsPhases(configured []VMSpec, files GenconfFiles, private, public int) []Phase {
-	return []Phase{
-		connectVCenter{},
-		&chooseNewAgents{configured: configured, private: private, public: public},
-		preflightVSphere{},
-		ensureTemplate{},
-		createVMs{},
-		connectNodes{},
-		prepareNodes{},
-		&ensureServing{files: files},
-		installRole{title: "Install new agents", roles: []string{RoleAgent, RolePublicAgent}},
-		&postflightNew{},
-		summary{},
-	}
-}
-
-// PhaseTitles lists the phases of a command ("install" or "add-agents"),
-// for progress views that show what is still to come.
-func PhaseTitles(command string) []string {
-	var phases []Phase
-	switch command {
-	case "install":
-		phases = installPhases(GenconfFiles{})
-	case "add-agents":
-		phases = addAgentsPhases(nil, GenconfFiles{}, 0, 0)
-	}
-	titles := make([]string, len(phases))
-	for i, p := range phases {
-		titles[i] = p.Title()
-	}
-	return titles
-}
-
-// chooseNewAgents names the new agents after the highest existing index
-// of their group and gives them the next free addresses of its ipRange.
-// The truth about what exists is vCenter, not the state file.
-type chooseNewAgents struct {
-	configured      []VMSpec
+// planAgents names the new agents after the highest existing index of
+// their group and gives them the next free addresses of its ipRange
+// (skipping addresses in use). The truth about what exists is vCenter
+// and the network, not the state file.
+type planAgents struct {
 	private, public int
 }
 
-func (*chooseNewAgents) Title() string { return "Plan new agents" }
+func (*planAgents) ID() PhaseID   { return PhasePlanAgents }
+func (*planAgents) Title() string { return "Plan new agents" }
+func (*planAgents) Describe() string {
+	return "finish this cluster's agents that were never installed, then name and address the new ones (addresses in use skipped)"
+}
+func (*planAgents) ReadOnly() {}
 
-func (p *chooseNewAgents) Run(_ context.Context, r *Run) error {
-	r.mu.Lock()
-	existing := make([]VMInfo, 0, len(r.vms))
-	for _, v := range r.vms {
-		existing = append(existing, v)
+func (p *planAgents) Run(ctx context.Context, r *Run) error {
+	masters := r.byRole(RoleMaster)
+	if len(r.notInstalled(masters)) == len(masters) {
+		return &ConflictError{Msg: "no master of cluster " + r.Cluster.Name + " runs DC/OS: add-agents adds to a running cluster; run install first"}
 	}
-	r.mu.Unlock()
-	newNodes, err := NewAgents(r.Cluster, p.configured, existing, p.private, p.public)
-	if err != nil {
-		return err
-	}
-	// Keep the bootstrap node (serves the files) and the masters (health),
-	// then the new agents; existing agents are not touched at all.
+	// Keep the bootstrap node (serves the files), the masters (health) and
+	// the stranded agents probe-nodes adopted; the configured agents are
+	// not touched at all.
+	stranded := map[string]int{}
 	var want []VMSpec
-	for _, n := range p.configured {
-		if n.Role == RoleBootstrap || n.Role == RoleMaster {
+	for _, n := range r.wanted() {
+		switch n.Role {
+		case RoleBootstrap, RoleMaster:
 			want = append(want, n)
+		default:
+			if r.isExtra(n.Name) {
+				want = append(want, n)
+				stranded[n.Role]++
+				r.emit(Event{Kind: Info, Node: n.Name, Message: "exists but was never installed: finishing it"})
+			}
 		}
 	}
-	r.Want = append(want, newNodes...)
-	r.plan = MakePlan(r.Want, existing, nil)
-	for _, n := range newNodes {
-		r.emit(Event{Kind: Info, Node: n.Name, Message: fmt.Sprintf("new %s at %s", n.Role, n.IP)})
-	}
-	return nil
-}
-
-// NewAgents picks names and addresses for private and public more agents.
-func NewAgents(c *config.Cluster, configured []VMSpec, existing []VMInfo, private, public int) ([]VMSpec, error) {
-	used := map[string]bool{c.Network.Gateway: true}
-	names := map[string]bool{}
-	for _, n := range configured {
-		used[n.IP] = true
-		names[n.Name] = true
-	}
-	for _, v := range existing {
-		used[v.IP] = true
-		names[v.Name] = true
-	}
-	var out []VMSpec
+	taken, used := r.takenNamesAndIPs(ctx)
 	for _, g := range []struct {
 		role  string
 		count int
-		group config.NodeGroup
-		path  string
-	}{
-		{RoleAgent, private, c.Nodes.Agents, "nodes.agents"},
-		{RolePublicAgent, public, c.Nodes.PublicAgents, "nodes.publicAgents"},
-	} {
-		if g.count == 0 {
+	}{{RoleAgent, p.private}, {RolePublicAgent, p.public}} {
+		need := g.count - stranded[g.role]
+		if need <= 0 {
 			continue
 		}
-		if g.group.IPRange == "" {
-			return nil, c.Locate([]config.FieldError{{Path: g.path,
-				Message: fmt.Sprintf("no ipRange: add-agents takes the new agents' addresses from %s.ipRange (or list the new hosts under %s.hosts and run install)", g.path, g.path)}})
+		planned, skipped, err := r.Cluster.NextAgents(config.Role(g.role), need, taken, used, func(ip string) bool {
+			pctx, cancel := context.WithTimeout(ctx, addressProbeTimeout)
+			defer cancel()
+			busy, _ := r.Dialer.Answers(pctx, ip)
+			return busy
+		})
+		for _, ip := range skipped {
+			r.emit(Event{Kind: Warning, Message: fmt.Sprintf("address %s of %s.ipRange is in use on the network (not by this cluster): skipped", ip, config.GroupPath(config.Role(g.role)))})
 		}
-		ips, err := freeAddrs(g.group.IPRange, c, used, g.count)
 		if err != nil {
-			// A config problem (exit 2): the range is too small for the request.
-			return nil, c.Locate([]config.FieldError{{Path: g.path + ".ipRange", Message: err.Error()}})
+			return err
 		}
-		size := config.DefaultSize(config.Role(g.role))
-		if g.group.CPUs > 0 {
-			size.CPUs = g.group.CPUs
-		}
-		if g.group.MemoryMB > 0 {
-			size.MemoryMB = g.group.MemoryMB
-		}
-		if g.group.DiskGB > 0 {
-			size.DiskGB = g.group.DiskGB
-		}
-		next := highestIndex(g.group.NamePrefix, names) + 1
-		for _, ip := range ips {
-			name := g.group.NamePrefix + strconv.Itoa(next)
-			for names[name] {
-				next++
-				name = g.group.NamePrefix + strconv.Itoa(next)
-			}
-			names[name] = true
-			next++
-			out = append(out, VMSpec{Name: name, IP: ip, Role: g.role, CPUs: size.CPUs, MemoryMB: size.MemoryMB, DiskGB: size.DiskGB})
+		for _, n := range planned {
+			spec := VMSpec{Name: n.Name, IP: n.IP, Role: string(n.Role), CPUs: n.Size.CPUs, MemoryMB: n.Size.MemoryMB, DiskGB: n.Size.DiskGB}
+			want = append(want, spec)
+			taken[n.Name], used[n.IP] = true, true
+			r.withNode(n.Name, func(st *node) { st.spec = spec })
+			r.emit(Event{Kind: Info, Node: n.Name, Message: fmt.Sprintf("new %s at %s", n.Role, n.IP)})
 		}
 	}
-	return out, nil
-}
-
-// highestIndex finds the largest N among names prefixN.
-func highestIndex(prefix string, names map[string]bool) int {
-	max := 0
-	for n := range names {
-		if rest, ok := strings.CutPrefix(n, prefix); ok {
-			if i, err := strconv.Atoi(rest); err == nil && i > max {
-				max = i
-			}
-		}
-	}
-	return max
-}
-
-// freeAddrs returns count unused addresses of spec ("a-b", or a first
-// address "a" meaning up to the end of the network).
-func freeAddrs(spec string, c *config.Cluster, used map[string]bool, count int) ([]string, error) {
-	first, last, hasLast := strings.Cut(spec, "-")
-	start, err := netip.ParseAddr(strings.TrimSpace(first))
-	if err != nil {
-		return nil, fmt.Errorf("%q: %w", spec, err)
-	}
-	var end netip.Addr
-	if hasLast {
-		if end, err = netip.ParseAddr(strings.TrimSpace(last)); err != nil {
-			return nil, fmt.Errorf("%q: %w", spec, err)
-		}
-	} else if subnet, ok := c.Subnet(); ok {
-		end = ipv4.LastHost(subnet)
-	} else {
-		return nil, fmt.Errorf("%q has no end and the network has no prefix", spec)
-	}
-	var out []string
-	for a := start; a.IsValid() && a.Compare(end) <= 0 && len(out) < count; a = a.Next() {
-		if !used[a.String()] {
-			out = append(out, a.String())
-		}
-	}
-	if len(out) < count {
-		return nil, fmt.Errorf("%s has %d free address(es), %d needed; widen the range", spec, len(out), count)
-	}
-	return out, nil
-}
-
-// ensureServing checks that the bootstrap node still serves the
-// genconf/serve generated from this very config, and restarts nginx when
-// it does not answer. It never regenerates.
-type ensureServing struct{ files GenconfFiles }
-
-func (*ensureServing) Title() string { return "Check bootstrap serve" }
-
-func (e *ensureServing) Run(ctx context.Context, r *Run) error {
-	boot := r.byRole(RoleBootstrap)[0]
-	c := r.conn(boot.Name)
-	want := e.files.sha()
-	out, err := c.Run(ctx, fmt.Sprintf("cat %s/%s 2>/dev/null || true", bootstrapDir, configMarker), nil)
-	if err != nil {
-		return err
-	}
-	have := strings.TrimSpace(out)
-	if have == "" {
-		return fmt.Errorf("%s has no generated genconf/serve; run install first", boot.Name)
-	}
-	if have != want {
-		return fmt.Errorf("the DC/OS part of the config changed since the cluster was installed (served %s, config now %s); "+
-			"DC/OS 1.9 cannot change a running cluster's config: restore the dcos/network/nodes.masters settings the cluster was installed with", short(have), short(want))
-	}
-	if _, err := c.Run(ctx, serveScript(r.servePort()), r.logLine(boot.Name)); err != nil {
-		return fmt.Errorf("serve genconf/serve: %w", err)
-	}
-	r.emit(Event{Kind: NodeDone, Node: boot.Name, Message: "serving " + r.bootstrapURL() + " (config " + short(want) + ")"})
+	r.mu.Lock()
+	r.want = want
+	r.mu.Unlock()
 	return nil
 }
 
-func short(sha string) string {
-	if len(sha) > 12 {
-		return sha[:12]
+func (r *Run) isExtra(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range r.extra {
+		if v.Name == name {
+			return true
+		}
 	}
-	return sha
+	return false
 }
 
-// postflightNew checks the masters and the new agents only.
-type postflightNew struct{}
-
-func (*postflightNew) Title() string { return "Check new agents' health" }
-
-func (*postflightNew) Run(ctx context.Context, r *Run) error {
-	only := map[string]bool{}
-	for _, n := range r.Want {
-		only[n.Name] = true
+// takenNamesAndIPs are the names and addresses new nodes must not get:
+// the config's, every VM of the folder with the cluster's name mark (this
+// cluster's and another's), every address a VM in vCenter reports, and
+// the gateway.
+func (r *Run) takenNamesAndIPs(ctx context.Context) (names, ips map[string]bool) {
+	names, ips = map[string]bool{}, map[string]bool{r.Cluster.Network.Gateway: true}
+	for _, n := range WantedNodes(r.Cluster) {
+		names[n.Name], ips[n.IP] = true, true
 	}
-	return postflight{only: only}.Run(ctx, r)
+	r.mu.Lock()
+	for name, n := range r.nodes {
+		names[name] = true
+		if n.vm != nil {
+			ips[n.vm.IP] = true
+		}
+	}
+	for _, v := range r.foreign {
+		names[v.Name], ips[v.IP] = true, true
+	}
+	r.mu.Unlock()
+	if guests, err := r.cloud.GuestAddresses(ctx); err == nil {
+		for _, g := range guests {
+			ips[g.IP] = true
+		}
+	}
+	return names, ips
+}
+
+// destroyVMs powers off and deletes this cluster's VMs (or only the named
+// ones), after confirm agreed. VMs of another cluster with the same name
+// are never touched.
+type destroyVMs struct {
+	only    []string
+	confirm func(names []string) error
+}
+
+func (*destroyVMs) ID() PhaseID   { return PhaseDestroyVMs }
+func (*destroyVMs) Title() string { return "Destroy VMs" }
+func (*destroyVMs) Describe() string {
+	return "power off and delete only the VMs marked for this cluster (id + folder)"
+}
+
+func (d *destroyVMs) targets(r *Run) ([]VMInfo, error) {
+	r.mu.Lock()
+	var ours []VMInfo
+	for _, n := range r.nodes {
+		if n.vm != nil {
+			ours = append(ours, *n.vm)
+		}
+	}
+	r.mu.Unlock()
+	sort.Slice(ours, func(i, j int) bool { return ours[i].Name < ours[j].Name })
+	if len(d.only) == 0 {
+		return ours, nil
+	}
+	byName := map[string]VMInfo{}
+	for _, v := range ours {
+		byName[v.Name] = v
+	}
+	var picked []VMInfo
+	var missing []string
+	for _, name := range d.only {
+		v, ok := byName[name]
+		if !ok {
+			missing = append(missing, name)
+			continue
+		}
+		picked = append(picked, v)
+	}
+	if len(missing) > 0 {
+		return nil, &ConflictError{Msg: fmt.Sprintf("--vm %s: no such VM of cluster %s (id %s) in folder %s; nothing was deleted",
+			strings.Join(missing, ", "), r.Cluster.Name, r.clusterID, r.Cluster.VCenter.Folder)}
+	}
+	return picked, nil
+}
+
+func (d *destroyVMs) Plan(r *Run) []Action {
+	vms, _ := d.targets(r)
+	var out []Action
+	for _, v := range vms {
+		out = append(out, Action{Phase: PhaseDestroyVMs, Node: v.Name, What: "power off and delete " + v.Ref})
+	}
+	return out
+}
+
+func (d *destroyVMs) Run(ctx context.Context, r *Run) error {
+	vms, err := d.targets(r)
+	if err != nil {
+		return err
+	}
+	if len(vms) == 0 {
+		r.emit(Event{Kind: Info, Message: fmt.Sprintf("no VM of cluster %s exists in folder %s", r.Cluster.Name, r.Cluster.VCenter.Folder)})
+		return nil
+	}
+	names := make([]string, len(vms))
+	for i, v := range vms {
+		names[i] = v.Name
+	}
+	if d.confirm != nil {
+		if err := d.confirm(names); err != nil {
+			return err
+		}
+	}
+	if err := r.cloud.Destroy(ctx, vms); err != nil {
+		return err
+	}
+	for _, v := range vms {
+		r.did(v.Name, "delete")
+		r.withNode(v.Name, func(n *node) { n.vm = nil })
+		if f, ok := r.Dialer.(Forgetter); ok && v.IP != "" {
+			if err := f.Forget(v.IP); err != nil {
+				r.emit(Event{Kind: Warning, Node: v.Name, Message: "remove its known_hosts entry: " + err.Error()})
+			}
+		}
+	}
+	all := len(d.only) == 0
+	r.State.Update(func(st *State) {
+		for _, v := range vms {
+			delete(st.Nodes, v.Name)
+		}
+		if all {
+			st.BootstrapURL, st.ConfigSHA256, st.ClusterID = "", "", ""
+		}
+	})
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
 type recorder struct {
@@ -33,6 +35,7 @@ type fakePhase struct {
 	cleanup bool
 }
 
+func (f *fakePhase) ID() PhaseID   { return PhaseID(f.name) }
 func (f *fakePhase) Title() string { return f.name }
 func (f *fakePhase) Run(context.Context, *Run) error {
 	*f.log = append(*f.log, "run "+f.name)
@@ -44,7 +47,12 @@ func (f *fakePhase) CleanUp(context.Context, *Run) {
 		*f.log = append(*f.log, "cleanup "+f.name)
 	}
 }
-func (f *fakePhase) DryRun(*Run) []string { return []string{"would " + f.name} }
+func (f *fakePhase) Plan(*Run) []Action { return []Action{{Phase: f.ID(), What: f.name}} }
+
+// testRun is a run with an empty cluster (the runner needs no more).
+func testRun(events Sink, dryRun bool) *Run {
+	return &Run{Cluster: &config.Cluster{Name: "t"}, Events: events, Options: Options{DryRun: dryRun}}
+}
 
 func TestExecuteStopsAtFailureAndCleansUpNewestFirst(t *testing.T) {
 	var log []string
@@ -56,9 +64,9 @@ func TestExecuteStopsAtFailureAndCleansUpNewestFirst(t *testing.T) {
 		&fakePhase{name: "c", log: &log, cleanup: true, err: boom},
 		&fakePhase{name: "d", log: &log, cleanup: true},
 	}
-	err := Execute(context.Background(), &Run{Events: rec}, phases, false)
+	err := Execute(context.Background(), testRun(rec, false), Flow{Phases: phases})
 	var pe *PhaseError
-	if !errors.As(err, &pe) || pe.Phase != "c" || !errors.Is(err, boom) {
+	if !errors.As(err, &pe) || pe.Phase != "c" || pe.Title != "c" || !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want PhaseError for c wrapping boom", err)
 	}
 	want := "run a,run c,cleanup c,cleanup a"
@@ -74,7 +82,8 @@ func TestExecuteDryRunRunsNothing(t *testing.T) {
 	var log []string
 	rec := &recorder{}
 	phases := []Phase{&fakePhase{name: "a", log: &log}, &fakePhase{name: "b", log: &log, skip: true}}
-	if err := Execute(context.Background(), &Run{Events: rec}, phases, true); err != nil {
+	r := testRun(rec, true)
+	if err := Execute(context.Background(), r, Flow{Phases: phases}); err != nil {
 		t.Fatal(err)
 	}
 	if len(log) != 0 {
@@ -82,10 +91,13 @@ func TestExecuteDryRunRunsNothing(t *testing.T) {
 	}
 	var msgs []string
 	for _, e := range rec.events {
-		msgs = append(msgs, e.Message)
+		msgs = append(msgs, string(e.Kind)+":"+e.Message)
 	}
-	if got := strings.Join(msgs, ","); got != "would a,nothing to do" {
-		t.Fatalf("dry run messages = %q", got)
+	if got := strings.Join(msgs, ","); got != "phase-skipped:dry run,info:would a,phase-skipped:nothing to do" {
+		t.Fatalf("dry run events = %q", got)
+	}
+	if acts := r.Actions(); len(acts) != 1 || acts[0].Phase != "a" {
+		t.Fatalf("planned actions = %v", acts)
 	}
 }
 
@@ -93,7 +105,7 @@ func TestExecuteCancelledContextStopsBeforeNextPhase(t *testing.T) {
 	var log []string
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := Execute(ctx, &Run{Events: &recorder{}}, []Phase{&fakePhase{name: "a", log: &log}}, false)
+	err := Execute(ctx, testRun(&recorder{}, false), Flow{Phases: []Phase{&fakePhase{name: "a", log: &log}}})
 	if !errors.Is(err, context.Canceled) || len(log) != 0 {
 		t.Fatalf("err=%v log=%v", err, log)
 	}
@@ -104,7 +116,7 @@ func TestExecuteSoftStopFinishesRunningPhaseAndStartsNoOther(t *testing.T) {
 	stop := make(chan struct{})
 	ctx := WithSoftStop(context.Background(), stop)
 	first := &stopPhase{name: "a", log: &log, stop: stop}
-	err := Execute(ctx, &Run{Events: &recorder{}}, []Phase{first, &fakePhase{name: "b", log: &log}}, false)
+	err := Execute(ctx, testRun(&recorder{}, false), Flow{Phases: []Phase{first, &fakePhase{name: "b", log: &log}}})
 	if !errors.Is(err, ErrStopped) {
 		t.Fatalf("err = %v, want ErrStopped", err)
 	}
@@ -120,6 +132,7 @@ type stopPhase struct {
 	stop chan struct{}
 }
 
+func (p *stopPhase) ID() PhaseID   { return PhaseID(p.name) }
 func (p *stopPhase) Title() string { return p.name }
 func (p *stopPhase) Run(ctx context.Context, _ *Run) error {
 	*p.log = append(*p.log, "run "+p.name)
@@ -157,7 +170,7 @@ func (lookPhase) ReadOnly() {}
 func TestExecuteDryRunRunsReadOnlyPhasesOnly(t *testing.T) {
 	var log []string
 	phases := []Phase{&lookPhase{fakePhase{name: "look", log: &log}}, &fakePhase{name: "change", log: &log}}
-	if err := Execute(context.Background(), &Run{Events: &recorder{}}, phases, true); err != nil {
+	if err := Execute(context.Background(), testRun(&recorder{}, true), Flow{Phases: phases}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(log, ",") != "run look" {

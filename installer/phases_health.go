@@ -8,16 +8,22 @@ import (
 	"time"
 )
 
-// postflight waits, bounded, until the cluster is healthy by the checks
-// of reference §7: Exhibitor all serving with one leader, every Mesos
-// master recovered, Admin Router answering dcos-version.json, every agent
-// registered.
-type postflight struct {
+// checkHealth waits, bounded by --node-timeout, until the cluster is
+// healthy by the checks of reference §7: Exhibitor all serving with one
+// leader, every Mesos master recovered, Admin Router answering
+// dcos-version.json, every agent registered. With once (status) it checks
+// each node one time and records the answer instead of waiting.
+type checkHealth struct {
 	// only limits the check to these nodes plus the masters (add-agents).
-	only map[string]bool
+	only func(r *Run) map[string]bool
+	once bool
 }
 
-func (postflight) Title() string { return "Check cluster health" }
+func (checkHealth) ID() PhaseID   { return PhaseHealth }
+func (checkHealth) Title() string { return "Check cluster health" }
+func (checkHealth) Describe() string {
+	return "Exhibitor serving + one leader, Mesos masters recovered, Admin Router up, agents registered"
+}
 
 // Health checks of a node start quick (a node that is already healthy, or
 // becomes so within a second, is seen at once) and slow down to
@@ -28,37 +34,93 @@ const (
 	healthReportEvery = 10 * time.Second
 )
 
-func (p postflight) Run(ctx context.Context, r *Run) error {
+func (p checkHealth) nodes(r *Run) []VMSpec {
+	var only map[string]bool
+	if p.only != nil {
+		only = p.only(r)
+	}
+	var out []VMSpec
+	candidates := r.dcosNodes()
+	if p.once {
+		// status: the cluster's agents beyond the config too
+		r.mu.Lock()
+		for _, v := range r.extra {
+			if v.Role == RoleAgent || v.Role == RolePublicAgent {
+				candidates = append(candidates, VMSpec{Name: v.Name, IP: v.IP, Role: v.Role})
+			}
+		}
+		r.mu.Unlock()
+	}
+	for _, n := range candidates {
+		if only != nil && n.Role != RoleMaster && !only[n.Name] {
+			continue
+		}
+		if p.once {
+			// status: only nodes that can answer
+			if f := r.facts(n.Name); f == nil || f.DCOS != DCOSInstalled || r.conn(n.Name) == nil {
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// Plan: a dry run waits for nothing; the nodes it would install are the
+// ones whose health install would then wait for.
+func (p checkHealth) Plan(r *Run) []Action {
+	var out []Action
+	for _, n := range r.notInstalled(p.nodes(r)) {
+		out = append(out, Action{Phase: PhaseHealth, Node: n.Name, What: "wait until healthy"})
+	}
+	return out
+}
+
+func (p checkHealth) ShouldRun(r *Run) (bool, string) {
+	if len(p.nodes(r)) == 0 {
+		return false, "no node runs DC/OS"
+	}
+	return true, ""
+}
+
+func (p checkHealth) Run(ctx context.Context, r *Run) error {
+	if p.once {
+		return p.checkOnce(ctx, r)
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.Options.NodeTimeout)
 	defer cancel()
-	var nodes []VMSpec
-	for _, n := range r.Want {
-		if n.Role == RoleBootstrap {
-			continue
-		}
-		if p.only != nil && n.Role != RoleMaster && !p.only[n.Name] {
-			continue
-		}
-		nodes = append(nodes, n)
-	}
 	masters := len(r.byRole(RoleMaster))
-	return forEachNode(ctx, nodes, r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
+	return forEachNode(ctx, p.nodes(r), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
 		r.step(n.Name, "waiting for health")
 		var last error
 		pause, reported := healthPollFirst, time.Now()
 		for {
 			last = r.nodeHealth(ctx, n, masters)
 			if last == nil {
+				r.setHealth(n.Name, "healthy")
 				r.emit(Event{Kind: NodeDone, Node: n.Name, Message: "healthy"})
 				return nil
+			}
+			if errors.Is(last, ErrConnectionLost) || r.conn(n.Name) == nil {
+				// The link went (a cut, a reboot): dial again, bounded, and go on waiting.
+				if _, err := r.redial(ctx, n); err != nil && ctx.Err() == nil {
+					last = fmt.Errorf("%w (reconnecting: %v)", last, err)
+				}
 			}
 			if time.Since(reported) >= healthReportEvery {
 				r.emit(Event{Kind: NodeStep, Node: n.Name, Step: "waiting for health", Message: last.Error()})
 				reported = time.Now()
 			}
+			if stopping(ctx) {
+				return fmt.Errorf("not healthy yet (%v): %w", last, ErrStopped)
+			}
 			select {
 			case <-ctx.Done():
-				return fmt.Errorf("not healthy after %s: %w", r.Options.NodeTimeout, last)
+				if ctx.Err() == context.DeadlineExceeded {
+					return fmt.Errorf("not healthy after %s: %w", r.Options.NodeTimeout, last)
+				}
+				return fmt.Errorf("not healthy yet (%v): %w", last, ctx.Err())
+			case <-stopChan(ctx):
 			case <-time.After(pause):
 			}
 			pause = min(2*pause, healthPollMax)
@@ -66,16 +128,31 @@ func (p postflight) Run(ctx context.Context, r *Run) error {
 	})
 }
 
+// checkOnce records every node's health (status).
+func (p checkHealth) checkOnce(ctx context.Context, r *Run) error {
+	masters := len(r.byRole(RoleMaster))
+	return forEachNode(ctx, p.nodes(r), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
+		cctx, cancel := context.WithTimeout(ctx, probeTimeout)
+		defer cancel()
+		if err := r.nodeHealth(cctx, n, masters); err != nil {
+			r.setHealth(n.Name, firstLine(err.Error()))
+		} else {
+			r.setHealth(n.Name, "healthy")
+		}
+		return nil
+	})
+}
+
 // nodeHealth runs the role's checks once, on the node, over SSH.
 func (r *Run) nodeHealth(ctx context.Context, n VMSpec, masters int) error {
 	c := r.conn(n.Name)
 	if c == nil {
-		return errors.New("no SSH connection")
+		return fmt.Errorf("no SSH connection: %w", ErrConnectionLost)
 	}
 	get := func(url string) ([]byte, error) {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		defer cancel()
-		out, err := c.Run(cctx, "curl -fsS --max-time 5 "+shellQuote(url), nil)
+		out, err := c.Run(cctx, curlScript(url), nil)
 		if err != nil {
 			return nil, fmt.Errorf("GET %s: %w", url, err)
 		}
@@ -116,32 +193,6 @@ func (r *Run) nodeHealth(ctx context.Context, n VMSpec, masters int) error {
 	}
 }
 
-// summary reports where the cluster is and how to reach it.
-type summary struct{}
-
-func (summary) Title() string { return "Summary" }
-
-func (summary) Run(_ context.Context, r *Run) error {
-	masters := r.byRole(RoleMaster)
-	var b strings.Builder
-	r.mu.Lock()
-	changes := r.changes
-	r.mu.Unlock()
-	if changes == 0 {
-		fmt.Fprintf(&b, "Nothing to do: DC/OS 1.9 cluster %q already matches the config; nothing was changed.\n", r.Cluster.Name)
-	} else {
-		fmt.Fprintf(&b, "DC/OS 1.9 cluster %q is up.\n", r.Cluster.Name)
-	}
-	if len(masters) > 0 {
-		fmt.Fprintf(&b, "  UI:         http://%s/\n", masters[0].IP)
-	}
-	fmt.Fprintf(&b, "  bootstrap:  %s (genconf/serve; keep it for add-agents)\n", r.bootstrapURL())
-	for _, n := range r.Want {
-		fmt.Fprintf(&b, "  %-14s %-13s %s\n", n.Name, n.Role, n.IP)
-	}
-	if r.State != nil {
-		fmt.Fprintf(&b, "  state:      %s\n", r.State.Path)
-	}
-	r.emit(Event{Kind: Info, Phase: "Summary", Message: strings.TrimRight(b.String(), "\n")})
-	return nil
+func (r *Run) setHealth(name, health string) {
+	r.withNode(name, func(n *node) { n.health = health })
 }

@@ -1,111 +1,280 @@
 package installer
 
 import (
-	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
 
-// connectNodes opens one SSH connection per node (retrying while VMs
-// boot), records host keys and probes each node: OS, free space, clock,
-// and whether DC/OS is already there (the truth, whatever the state file says).
-type connectNodes struct{}
+// probeNodes connects to every node of the cluster whose VM runs and
+// probes it (OS, disk, clock, identity, DC/OS state): the truth, whatever
+// the state file says. It changes nothing on the nodes. With report, a
+// node that cannot be reached or proven is recorded, not an error
+// (status); otherwise any such node stops the run before anything changes.
+type probeNodes struct {
+	report bool
+}
 
-func (connectNodes) Title() string { return "Connect to nodes" }
+func (probeNodes) ID() PhaseID   { return PhaseProbeNodes }
+func (probeNodes) Title() string { return "Probe nodes" }
+func (probeNodes) Describe() string {
+	return "SSH to the existing VMs (known_hosts TOFU), prove each is the VM we mean, read its DC/OS state"
+}
+func (probeNodes) ReadOnly() {}
 
-// maxClockSkew is how far a node's clock may be from the installer's
-// before preflight fails (DC/OS's check-time wants NTP anyway).
-const maxClockSkew = 5 * time.Minute
+// probeTimeout bounds a report-mode probe of one node (status).
+const probeTimeout = 20 * time.Second
 
-// minFreeOptKB is the free space DC/OS needs under /opt and /var (10 GB,
-// the documented minimum for /var on agents).
-const minFreeKB = 10 * 1024 * 1024
+func (p probeNodes) ShouldRun(r *Run) (bool, string) {
+	if len(r.probeTargets()) == 0 {
+		return false, "no VM of the cluster runs"
+	}
+	return true, ""
+}
 
-func (connectNodes) Run(ctx context.Context, r *Run) error {
-	return forEachNode(ctx, r.Want, r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
-		r.mu.Lock()
-		vm := r.vms[n.Name]
-		r.mu.Unlock()
-		ip := n.IP
-		if vm.IP != "" {
-			ip = vm.IP
+// probeTargets are the wanted nodes and extra VMs of the cluster whose VM
+// is powered on and that have no connection yet.
+func (r *Run) probeTargets() []VMSpec {
+	var out []VMSpec
+	seen := map[string]bool{}
+	add := func(s VMSpec) {
+		if seen[s.Name] {
+			return
 		}
-		r.step(n.Name, "ssh "+ip)
-		c, err := r.Dialer.Dial(ctx, n.Name, ip, vm.Created)
-		if err != nil {
-			return err
+		seen[s.Name] = true
+		if vm := r.vm(s.Name); vm != nil && vm.PoweredOn && r.conn(s.Name) == nil {
+			out = append(out, s)
 		}
-		r.mu.Lock()
-		if r.conns == nil {
-			r.conns = map[string]Conn{}
-		}
-		r.conns[n.Name] = c
-		r.mu.Unlock()
-		r.State.Update(func(st *State) { st.Node(n.Name).HostKey = c.HostKey() })
+	}
+	for _, w := range r.wanted() {
+		add(w)
+	}
+	r.mu.Lock()
+	extra := append([]VMInfo(nil), r.extra...)
+	r.mu.Unlock()
+	for _, v := range extra {
+		add(VMSpec{Name: v.Name, IP: v.IP, Role: v.Role})
+	}
+	return out
+}
 
-		r.step(n.Name, "preflight")
-		out, err := c.Run(ctx, preflightScript, r.logLine(n.Name))
-		if err != nil {
-			return fmt.Errorf("preflight: %w", err)
+func (p probeNodes) Run(ctx context.Context, r *Run) error {
+	err := forEachNode(ctx, r.probeTargets(), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
+		if p.report {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, probeTimeout)
+			defer cancel()
 		}
-		facts := parseFacts(out)
-		if err := checkFacts(facts, n.Role, time.Now()); err != nil {
-			return fmt.Errorf("preflight: %w", err)
+		err := r.connectAndProbe(ctx, n)
+		if err != nil && p.report {
+			r.withNode(n.Name, func(st *node) { st.probeErr = err })
+			return nil
 		}
-		if facts["dcos_installed"] == "yes" || (n.Role == RoleBootstrap && facts["bootstrap_generated"] == "yes") {
-			r.setInstalled(n.Name)
-		}
-		r.emit(Event{Kind: NodeDone, Node: n.Name, Message: "reachable, " + facts["os_id"] + " " + facts["os_version"]})
-		return nil
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	r.adoptStranded()
+	return nil
 }
 
-// parseFacts reads key=value lines.
-func parseFacts(out string) map[string]string {
-	facts := map[string]string{}
-	sc := bufio.NewScanner(strings.NewReader(out))
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
-			facts[k] = v
+// adoptStranded adds the cluster's extra agents (beyond the config: made
+// by add-agents) whose DC/OS install never finished to the nodes the run
+// must end with: the next install or add-agents finishes them instead of
+// making new ones.
+func (r *Run) adoptStranded() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	wanted := map[string]bool{}
+	for _, w := range r.want {
+		wanted[w.Name] = true
+	}
+	for _, v := range r.extra {
+		n := r.nodes[v.Name]
+		if wanted[v.Name] || n == nil || (v.Role != RoleAgent && v.Role != RolePublicAgent) {
+			continue
+		}
+		if n.facts != nil && n.facts.DCOS != DCOSInstalled {
+			spec := n.spec
+			spec.Role = v.Role
+			if spec.IP == "" {
+				spec.IP = v.IP
+			}
+			size := agentSize(r, v.Role)
+			spec.CPUs, spec.MemoryMB, spec.DiskGB = size.CPUs, size.MemoryMB, size.DiskGB
+			n.spec = spec
+			r.want = append(r.want, spec)
 		}
 	}
-	return facts
 }
 
-// checkFacts applies the documented DC/OS 1.9 system requirements that can
-// be checked cheaply (reference §5).
-func checkFacts(f map[string]string, role string, now time.Time) error {
-	var problems []string
-	if f["os_id"] != "centos" && f["os_id"] != "rhel" {
-		problems = append(problems, fmt.Sprintf("OS is %q, DC/OS 1.9 needs CentOS/RHEL 7", f["os_id"]))
-	} else if !strings.HasPrefix(f["os_version"], "7") {
-		problems = append(problems, fmt.Sprintf("OS version %q, DC/OS 1.9 needs 7.2 or 7.3", f["os_version"]))
+// connectAndProbe dials node n, probes it and proves its identity; the
+// connection and facts are kept for later phases.
+func (r *Run) connectAndProbe(ctx context.Context, n VMSpec) error {
+	vm := r.vm(n.Name)
+	ip := r.addrOf(n)
+	r.step(n.Name, "ssh "+ip)
+	c, err := r.Dialer.Dial(ctx, n.Name, ip, r.hostKeyReplaceable(vm))
+	if err != nil {
+		return err
 	}
-	for _, key := range []string{"opt_free_kb", "var_free_kb"} {
-		kb, err := strconv.ParseInt(f[key], 10, 64)
-		if err != nil {
-			problems = append(problems, "cannot read "+key)
-		} else if kb < minFreeKB && role != RoleBootstrap {
-			problems = append(problems, fmt.Sprintf("only %d MB free under /%s, DC/OS needs 10 GB", kb/1024, strings.TrimSuffix(key, "_free_kb")))
+	r.setConn(n.Name, c)
+	r.step(n.Name, "probe")
+	out, err := c.Run(ctx, probeScript(r.servePort()), r.logLine(n.Name))
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	f, err := parseFacts(out)
+	if err != nil {
+		return err
+	}
+	if err := r.checkIdentity(n, ip, vm, f); err != nil {
+		return err
+	}
+	r.setFacts(n.Name, f)
+	r.State.Update(func(st *State) {
+		ns := st.Node(n.Name)
+		ns.HostKey = c.HostKey()
+		if vm != nil {
+			ns.InstanceUUID = vm.InstanceUUID
+		}
+	})
+	msg := fmt.Sprintf("%s %s, DC/OS %s", f.OSID, f.OSVersion, f.DCOS)
+	if n.Role == RoleBootstrap {
+		msg = fmt.Sprintf("%s %s, genconf/serve %s", f.OSID, f.OSVersion, map[bool]string{true: "generated", false: "not generated"}[f.ServeGenerated])
+	}
+	r.emit(Event{Kind: NodeDone, Node: n.Name, Message: msg})
+	return nil
+}
+
+// hostKeyReplaceable says whether a known_hosts entry for the VM's address
+// may be replaced: the VM was cloned by this run, or it is a VM of this
+// cluster that no run has connected to yet (an interrupted run cloned it:
+// no host key of it is recorded), so the recorded key was some earlier
+// machine's at that address.
+func (r *Run) hostKeyReplaceable(vm *VMInfo) bool {
+	if vm == nil {
+		return false
+	}
+	if vm.Created {
+		return true
+	}
+	replaceable := false
+	r.State.View(func(st *State) {
+		ns := st.Nodes[vm.Name]
+		replaceable = vm.InstanceUUID != "" && (ns == nil || ns.HostKey == "" || ns.InstanceUUID != vm.InstanceUUID)
+	})
+	return replaceable
+}
+
+// checkIdentity proves that the host at ip is the VM this cluster means:
+// its product_uuid is the VM's BIOS UUID, its mark (if any) is this
+// cluster's, and an installed DC/OS on it has this cluster's masters.
+func (r *Run) checkIdentity(n VMSpec, ip string, vm *VMInfo, f *NodeFacts) error {
+	if vm != nil && vm.BIOSUUID != "" {
+		if f.ProductUUID == "" {
+			return &IdentityError{Node: n.Name, IP: ip, Want: fmt.Sprintf("VM %s (%s) with BIOS UUID %s", vm.Name, vm.Ref, vm.BIOSUUID),
+				Have: "no readable /sys/class/dmi/id/product_uuid", Hint: "the host cannot prove it is that VM; check that it is a vSphere VM and that sudo works"}
+		}
+		if !sameBIOSUUID(vm.BIOSUUID, f.ProductUUID) {
+			return &IdentityError{Node: n.Name, IP: ip, Want: fmt.Sprintf("VM %s (%s) with BIOS UUID %s", vm.Name, vm.Ref, vm.BIOSUUID),
+				Have: "product_uuid " + f.ProductUUID, Hint: "another machine answers at this address; find it and give one of the two another address"}
 		}
 	}
-	if ts, err := strconv.ParseInt(f["now"], 10, 64); err == nil {
-		skew := now.Sub(time.Unix(ts, 0))
-		if skew < 0 {
-			skew = -skew
-		}
-		if skew > maxClockSkew {
-			problems = append(problems, fmt.Sprintf("clock is %s off the installer's; set up NTP", skew.Round(time.Second)))
-		}
+	if m := f.Mark; m != nil && (m.ClusterID != r.clusterID || m.Cluster != r.Cluster.Name) {
+		return &IdentityError{Node: n.Name, IP: ip, Want: fmt.Sprintf("cluster %s (id %s)", r.Cluster.Name, r.clusterID),
+			Have: fmt.Sprintf("the mark of cluster %s (id %s) in %s", m.Cluster, m.ClusterID, markPath), Hint: "it belongs to another cluster; give this node another address"}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	if n.Role != RoleBootstrap && len(f.MasterList) > 0 {
+		if want := r.masterIPs(); !sameSet(f.MasterList, want) {
+			return &IdentityError{Node: n.Name, IP: ip, Want: fmt.Sprintf("DC/OS with master_list %v", want),
+				Have: fmt.Sprintf("DC/OS with master_list %v", f.MasterList), Hint: "it runs another cluster's DC/OS; give this node another address (it is never installed over)"}
+		}
 	}
 	return nil
+}
+
+func (r *Run) masterIPs() []string {
+	var out []string
+	for _, m := range WantedNodes(r.Cluster) {
+		if m.Role == RoleMaster {
+			out = append(out, m.IP)
+		}
+	}
+	return out
+}
+
+// sameBIOSUUID compares vCenter's config.uuid with the guest's
+// product_uuid. Kernels reading SMBIOS older than 2.6 show the first three
+// fields byte-swapped (they are little-endian in the table), so that form
+// matches too.
+func sameBIOSUUID(vc, guest string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), "-", "")) }
+	a, b := norm(vc), norm(guest)
+	if a == b {
+		return true
+	}
+	if len(a) != 32 || len(b) != 32 {
+		return false
+	}
+	swap := func(h string) string {
+		var out strings.Builder
+		for i := len(h) - 2; i >= 0; i -= 2 {
+			out.WriteString(h[i : i+2])
+		}
+		return out.String()
+	}
+	return swap(a[0:8])+swap(a[8:12])+swap(a[12:16])+a[16:] == b
+}
+
+// connectNodes opens one SSH connection to every node that has none yet
+// (new VMs, VMs just powered on), retrying while VMs boot, probes and
+// proves each, checks the DC/OS 1.9 system requirements on the nodes to
+// install, and removes the temp files of interrupted uploads.
+type connectNodes struct{}
+
+func (connectNodes) ID() PhaseID   { return PhaseConnectNodes }
+func (connectNodes) Title() string { return "Connect to nodes" }
+func (connectNodes) Describe() string {
+	return "SSH to the new VMs, prove each is its VM, OS/disk/clock preflight, remove stale upload files"
+}
+
+func (connectNodes) Plan(r *Run) []Action {
+	var out []Action
+	for _, n := range r.wanted() {
+		if r.conn(n.Name) == nil {
+			out = append(out, Action{Phase: PhaseConnectNodes, Node: n.Name, What: "ssh, probe and preflight (OS, disk, clock)"})
+		}
+	}
+	return out
+}
+
+func (connectNodes) Run(ctx context.Context, r *Run) error {
+	return forEachNode(ctx, r.wanted(), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
+		if r.conn(n.Name) == nil {
+			if err := r.connectAndProbe(ctx, n); err != nil {
+				return err
+			}
+			r.did(n.Name, "connect")
+		}
+		f := r.facts(n.Name)
+		if !f.installed(n.Role) {
+			if err := f.checkRequirements(n.Role, time.Now()); err != nil {
+				return fmt.Errorf("preflight: %w", err)
+			}
+		}
+		if f.StaleUploads > 0 {
+			if _, err := r.conn(n.Name).Run(ctx, tidyScript(), r.logLine(n.Name)); err != nil {
+				return fmt.Errorf("remove stale upload files: %w", err)
+			}
+			r.emit(Event{Kind: Info, Node: n.Name, Message: fmt.Sprintf("removed %d temp file(s) of interrupted uploads", f.StaleUploads)})
+		}
+		return nil
+	})
 }
 
 func (r *Run) logLine(node string) func(string) {
@@ -113,124 +282,80 @@ func (r *Run) logLine(node string) func(string) {
 }
 
 // prepareNodes installs the CentOS 7 prerequisites where DC/OS is not
-// installed yet.
+// installed yet, and marks each such node as this cluster's.
 type prepareNodes struct{}
 
+func (prepareNodes) ID() PhaseID   { return PhasePrepareNodes }
 func (prepareNodes) Title() string { return "Prepare nodes" }
+func (prepareNodes) Describe() string {
+	return "CentOS 7 prerequisites: docker (overlay), SELinux permissive, firewalld off, nogroup, tar xz unzip curl ipset"
+}
 
 func (prepareNodes) ShouldRun(r *Run) (bool, string) {
-	if len(r.notInstalled(r.Want)) == 0 {
+	if len(r.notInstalled(r.wanted())) == 0 {
 		return false, "every node runs DC/OS"
 	}
 	return true, ""
 }
 
+func (prepareNodes) Plan(r *Run) []Action {
+	var out []Action
+	for _, n := range r.notInstalled(r.wanted()) {
+		out = append(out, Action{Phase: PhasePrepareNodes, Node: n.Name, What: "install the prerequisites"})
+	}
+	return out
+}
+
 func (prepareNodes) Run(ctx context.Context, r *Run) error {
 	script := prepareScript(r.Cluster.DCOS.DockerYumRepo)
-	return forEachNode(ctx, r.notInstalled(r.Want), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
+	return forEachNode(ctx, r.notInstalled(r.wanted()), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
 		r.step(n.Name, "prerequisites")
-		var changes []string
 		out, err := r.runRetrying(ctx, n, script)
 		if err != nil {
 			return fmt.Errorf("prerequisites: %w", err)
 		}
+		var changes []string
 		for _, l := range strings.Split(out, "\n") {
 			if c, ok := strings.CutPrefix(l, "changed: "); ok {
 				changes = append(changes, c)
 			}
 		}
+		if err := r.writeMark(ctx, n); err != nil {
+			return err
+		}
 		msg := "already prepared"
 		if len(changes) > 0 {
 			msg = strings.Join(changes, ", ")
 		}
+		r.did(n.Name, "prepare")
 		r.State.MarkStep(n.Name, "prepared")
 		r.emit(Event{Kind: NodeDone, Node: n.Name, Message: msg})
 		return nil
 	})
 }
 
-// notInstalled filters nodes that do not run DC/OS yet. The bootstrap
-// node counts as installed when it already serves genconf/serve.
+// writeMark records on the node which cluster and config it belongs to.
+func (r *Run) writeMark(ctx context.Context, n VMSpec) error {
+	mark, err := json.Marshal(NodeMark{Cluster: r.Cluster.Name, ClusterID: r.clusterID, Role: n.Role, ConfigSHA256: r.Files.SHA256()})
+	if err != nil {
+		return err
+	}
+	if err := r.conn(n.Name).WriteFile(ctx, append(mark, '\n'), markPath, 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", markPath, err)
+	}
+	return nil
+}
+
+// notInstalled filters nodes that do not run DC/OS yet (the bootstrap node:
+// whose genconf/serve is not generated yet).
 func (r *Run) notInstalled(nodes []VMSpec) []VMSpec {
 	var out []VMSpec
 	for _, n := range nodes {
-		if !r.isInstalled(n.Name) {
+		if !r.facts(n.Name).installed(n.Role) {
 			out = append(out, n)
 		}
 	}
 	return out
-}
-
-// installRole runs dcos_install.sh on nodes of the given roles that do not
-// run DC/OS yet, all at once (bounded by --concurrency).
-type installRole struct {
-	title string
-	roles []string
-}
-
-func (p installRole) Title() string { return p.title }
-
-func (p installRole) ShouldRun(r *Run) (bool, string) {
-	if len(r.notInstalled(r.byRole(p.roles...))) == 0 {
-		return false, "already installed"
-	}
-	return true, ""
-}
-
-func (p installRole) DryRun(r *Run) []string {
-	var out []string
-	for _, n := range r.notInstalled(r.byRole(p.roles...)) {
-		out = append(out, fmt.Sprintf("%s: dcos_install.sh %s", n.Name, dcosRole(n.Role)))
-	}
-	return out
-}
-
-func (p installRole) Run(ctx context.Context, r *Run) error {
-	url := r.bootstrapURL()
-	return forEachNode(ctx, r.notInstalled(r.byRole(p.roles...)), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
-		ctx, cancel := context.WithTimeout(ctx, r.Options.NodeTimeout)
-		defer cancel()
-		r.step(n.Name, "install "+dcosRole(n.Role))
-		out, err := r.runRetrying(ctx, n, installScript(url, dcosRole(n.Role)))
-		if err != nil {
-			return fmt.Errorf("dcos_install.sh %s: %w%s", dcosRole(n.Role), err, r.setupDiagnostics(ctx, n))
-		}
-		r.setInstalled(n.Name)
-		r.State.MarkStep(n.Name, "installed")
-		msg := "installed"
-		if !hasLine(out, markerInstalled) {
-			r.changed()
-		}
-		switch {
-		case hasLine(out, markerInstalled):
-			msg = "already installed, left alone"
-		case hasLine(out, markerResumed):
-			msg = "interrupted install finished"
-		}
-		r.emit(Event{Kind: NodeDone, Node: n.Name, Message: msg})
-		return nil
-	})
-}
-
-// bootstrapURL is where genconf/serve is served.
-func (r *Run) bootstrapURL() string { return r.Cluster.BootstrapURL() }
-
-// servePort is the bootstrap node's port for nginx (80 unless set).
-func (r *Run) servePort() int {
-	if p := r.Cluster.DCOS.BootstrapPort; p > 0 {
-		return p
-	}
-	return 80
-}
-
-// hasLine reports whether out has line as one of its lines.
-func hasLine(out, line string) bool {
-	for _, l := range strings.Split(out, "\n") {
-		if strings.TrimSpace(l) == line {
-			return true
-		}
-	}
-	return false
 }
 
 // reconnectTimeout bounds the attempts to reach a node again after its
@@ -240,42 +365,36 @@ const reconnectTimeout = 45 * time.Second
 // runRetrying runs an idempotent script on n; if the SSH connection dies
 // under it, it reconnects (bounded) and runs the script once more, which
 // then finishes what the first run started.
-func (r *Run) runRetrying(ctx context.Context, n VMSpec, script string) (string, error) {
-	out, err := r.conn(n.Name).Run(ctx, script, r.logLine(n.Name))
+func (r *Run) runRetrying(ctx context.Context, n VMSpec, s Script) (string, error) {
+	c := r.conn(n.Name)
+	if c == nil {
+		return "", errors.New("no SSH connection")
+	}
+	out, err := c.Run(ctx, s, r.logLine(n.Name))
 	if err == nil || !errors.Is(err, ErrConnectionLost) {
 		return out, err
 	}
 	r.emit(Event{Kind: Warning, Node: n.Name, Message: "SSH connection lost; reconnecting to retry: " + firstLine(err.Error())})
-	dctx, cancel := context.WithTimeout(ctx, reconnectTimeout)
-	c, derr := r.Dialer.Dial(dctx, n.Name, n.IP, false)
-	cancel()
+	c, derr := r.redial(ctx, n)
 	if derr != nil {
 		return out, fmt.Errorf("%w; reconnecting for %s failed: %w", err, reconnectTimeout, derr)
 	}
-	r.mu.Lock()
-	old := r.conns[n.Name]
-	r.conns[n.Name] = c
-	r.mu.Unlock()
-	if old != nil {
-		_ = old.Close()
-	}
-	return c.Run(ctx, script, r.logLine(n.Name))
+	return c.Run(ctx, s, r.logLine(n.Name))
 }
 
-// setupDiagnostics fetches the journal of DC/OS's setup units after a
-// failed install, so the error names the cause (a bad ip-detect, a
-// download failure) instead of only "exit 1". Best effort.
-func (r *Run) setupDiagnostics(ctx context.Context, n VMSpec) string {
-	c := r.conn(n.Name)
-	if c == nil {
-		return ""
-	}
-	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+// redial replaces the node's connection (bounded by reconnectTimeout).
+func (r *Run) redial(ctx context.Context, n VMSpec) (Conn, error) {
+	dctx, cancel := context.WithTimeout(ctx, reconnectTimeout)
 	defer cancel()
-	out, err := c.Run(dctx, `for u in dcos-download dcos-setup; do journalctl -u $u --no-pager -n 12 2>/dev/null | sed "s|^|$u: |" || true; done`, nil)
-	out = strings.TrimSpace(out)
-	if err != nil || out == "" {
-		return ""
+	c, err := r.Dialer.Dial(dctx, n.Name, r.addrOf(n), false)
+	if err != nil {
+		return nil, err
 	}
-	return "\n    journal of dcos-download/dcos-setup:\n      " + strings.ReplaceAll(out, "\n", "\n      ")
+	r.setConn(n.Name, c)
+	return c, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
 }

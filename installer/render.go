@@ -71,6 +71,11 @@ func (p *PlainRenderer) format(e Event) string {
 		return "    " + who + "| " + e.Message
 	case Warning:
 		return "WARN " + who + e.Message
+	case RunResult:
+		if !p.Debug || e.Result == nil {
+			return "" // the command prints the result itself
+		}
+		return fmt.Sprintf("==> result: %s, %d change(s)", e.Result.Status, e.Result.Changed)
 	default:
 		return who + e.Message
 	}

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path"
+	"strconv"
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
@@ -68,6 +70,31 @@ type sshDialer struct {
 	events Sink
 }
 
+// Answers probes ip's SSH port: a connection accepted or refused means a
+// host is there. Through the jump host when there is one (the nodes'
+// network may be reachable only from there).
+func (d *sshDialer) Answers(ctx context.Context, ip string) (bool, error) {
+	port := d.base.Port
+	if port == 0 {
+		port = 22
+	}
+	return ssh.Answers(ctx, d.base, net.JoinHostPort(ip, strconv.Itoa(port)))
+}
+
+// Forget removes ip's known_hosts entries (its VM was destroyed).
+func (d *sshDialer) Forget(ip string) error {
+	file := d.base.KnownHostsFile
+	if file == "" {
+		return nil
+	}
+	port := d.base.Port
+	addr := ip
+	if port != 0 && port != 22 {
+		addr = net.JoinHostPort(ip, strconv.Itoa(port))
+	}
+	return ssh.ForgetHost(file, addr)
+}
+
 func (d *sshDialer) Dial(ctx context.Context, name, ip string, fresh bool) (Conn, error) {
 	cfg := d.base
 	cfg.Host = ip
@@ -87,12 +114,12 @@ func (d *sshDialer) Dial(ctx context.Context, name, ip string, fresh bool) (Conn
 // sshConn adapts *ssh.Client to Conn: everything runs as root via sudo.
 type sshConn struct{ c *ssh.Client }
 
-func (s *sshConn) Run(ctx context.Context, script string, onLine func(string)) (string, error) {
+func (s *sshConn) Run(ctx context.Context, script Script, onLine func(string)) (string, error) {
 	opts := ssh.RunOptions{Sudo: true, CaptureStdout: true}
 	if onLine != nil {
 		opts.OnLine = func(_, line string) { onLine(line) }
 	}
-	res, err := s.c.Run(ctx, script, opts)
+	res, err := s.c.Run(ctx, script.Body, opts)
 	var ce *ssh.CommandError
 	if errors.As(err, &ce) && ce.ExitStatus == -1 && ctx.Err() == nil {
 		// No exit status and our context is fine: the connection died.
@@ -102,7 +129,7 @@ func (s *sshConn) Run(ctx context.Context, script string, onLine func(string)) (
 }
 
 func (s *sshConn) mkdir(ctx context.Context, dir string) error {
-	_, err := s.Run(ctx, "mkdir -p "+shellQuote(dir), nil)
+	_, err := s.Run(ctx, Script{Name: "mkdir", Body: "mkdir -p " + shellQuote(dir)}, nil)
 	return err
 }
 

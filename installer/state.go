@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
@@ -22,8 +23,11 @@ const stateVersion = 1
 type State struct {
 	Version int    `json:"version"`
 	Cluster string `json:"cluster"`
-	// BootstrapURL and ConfigID describe the genconf/serve the cluster was
-	// installed from; add-agents reuses them and never regenerates.
+	// ClusterID is the id minted by the first install: every VM's mark
+	// and every node's mark carry it.
+	ClusterID string `json:"clusterId,omitempty"`
+	// BootstrapURL and ConfigSHA256 describe the genconf/serve the cluster
+	// was installed from.
 	BootstrapURL string                `json:"bootstrapURL,omitempty"`
 	ConfigSHA256 string                `json:"configSHA256,omitempty"` // of the genconf/config.yaml served
 	Nodes        map[string]*NodeState `json:"nodes"`
@@ -42,26 +46,58 @@ type NodeState struct {
 
 // StateStore loads and saves State atomically (temp file + rename, 0600).
 type StateStore struct {
+	// Path is the state file; "" keeps the state in memory only.
 	Path string
+	// Notice says what OpenState did about an unreadable file ("" when
+	// nothing): the caller shows it as a warning.
+	Notice string
 
 	mu    sync.Mutex
 	state *State
 }
 
+// maxStateSize bounds the state file read: it is a few KB per node, and a
+// huge file is not ours to read whole.
+const maxStateSize = 8 << 20
+
+// MemoryState is a store that is never written (tests, dry runs).
+func MemoryState(cluster string) *StateStore {
+	return &StateStore{state: &State{Version: stateVersion, Cluster: cluster, Nodes: map[string]*NodeState{}}}
+}
+
 // OpenState reads path, or starts an empty state when it does not exist.
-// A corrupt file is an error: it is never silently replaced.
+// The state is a cache: a corrupt or oversized file is moved aside (to
+// path.corrupt-<time>, kept for inspection) and the run starts from an
+// empty state, with Notice saying so; vCenter and the nodes are re-probed
+// anyway. A file of another cluster is an error.
 func OpenState(path, cluster string) (*StateStore, error) {
 	s := &StateStore{Path: path, state: &State{Version: stateVersion, Cluster: cluster, Nodes: map[string]*NodeState{}}}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read state %s: %w", path, err)
 	}
+	data, err := io.ReadAll(io.LimitReader(f, maxStateSize+1))
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read state %s: %w", path, err)
+	}
 	var st State
-	if err := json.Unmarshal(data, &st); err != nil {
-		return nil, fmt.Errorf("state file %s is corrupt (%v); move it aside to start over, vCenter and the nodes are re-probed anyway", path, err)
+	bad := ""
+	if len(data) > maxStateSize {
+		bad = fmt.Sprintf("larger than %d MB", maxStateSize>>20)
+	} else if err := json.Unmarshal(data, &st); err != nil {
+		bad = err.Error()
+	}
+	if bad != "" {
+		aside := fmt.Sprintf("%s.corrupt-%s", path, time.Now().UTC().Format("20060102T150405.000Z"))
+		if err := os.Rename(path, aside); err != nil {
+			return nil, fmt.Errorf("state file %s is unreadable (%s) and could not be moved aside: %w", path, bad, err)
+		}
+		s.Notice = fmt.Sprintf("state file %s was unreadable (%s): moved to %s; it is only a cache, vCenter and the nodes are probed anyway", path, bad, aside)
+		return s, nil
 	}
 	if st.Cluster != "" && st.Cluster != cluster {
 		return nil, fmt.Errorf("state file %s belongs to cluster %q, not %q", path, st.Cluster, cluster)
@@ -105,8 +141,11 @@ func (s *StateStore) MarkStep(node, step string) {
 	})
 }
 
-// Save writes the state atomically with mode 0600.
+// Save writes the state atomically with mode 0600 (a memory store: no-op).
 func (s *StateStore) Save() error {
+	if s.Path == "" {
+		return nil
+	}
 	s.mu.Lock()
 	s.state.Version = stateVersion
 	s.state.UpdatedAt = time.Now().UTC()

@@ -41,17 +41,45 @@ func TestStateRoundTripAtomic0600(t *testing.T) {
 	})
 }
 
-func TestStateCorruptIsAnErrorNotReplaced(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
+// The state is a cache: a corrupt file must not block status or destroy.
+// It is moved aside, kept, and the run starts empty with a notice.
+func TestStateCorruptIsSetAsideWithANotice(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenState(path, "c1"); err == nil || !strings.Contains(err.Error(), "corrupt") {
-		t.Fatalf("err = %v, want corrupt", err)
+	s, err := OpenState(path, "c1")
+	if err != nil {
+		t.Fatalf("corrupt state blocks the run: %v", err)
 	}
-	data, _ := os.ReadFile(path)
-	if string(data) != "{not json" {
-		t.Fatal("corrupt state file was modified")
+	if !strings.Contains(s.Notice, "unreadable") || !strings.Contains(s.Notice, "moved to") {
+		t.Fatalf("notice = %q", s.Notice)
+	}
+	aside, _ := filepath.Glob(path + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Fatalf("corrupt file not kept aside: %v", aside)
+	}
+	if data, _ := os.ReadFile(aside[0]); string(data) != "{not json" {
+		t.Fatal("the corrupt file's content was changed")
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Fatal("corrupt file still in place")
+	}
+}
+
+func TestStateOversizedIsNotReadWhole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	big := make([]byte, maxStateSize+10)
+	for i := range big {
+		big[i] = ' '
+	}
+	if err := os.WriteFile(path, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenState(path, "c1")
+	if err != nil || !strings.Contains(s.Notice, "larger than") {
+		t.Fatalf("err = %v, notice = %q", err, s.Notice)
 	}
 }
 

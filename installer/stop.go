@@ -31,3 +31,10 @@ func stopping(ctx context.Context) bool {
 		return false
 	}
 }
+
+// stopChan is the soft-stop channel of ctx (nil when it has none: a nil
+// channel never fires in a select).
+func stopChan(ctx context.Context) <-chan struct{} {
+	ch, _ := ctx.Value(softStopKey{}).(<-chan struct{})
+	return ch
+}

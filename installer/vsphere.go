@@ -46,7 +46,7 @@ func toTemplateSpecs(specs []VMSpec) []templates.VMSpec {
 }
 
 func (v *vsphereCloud) Preflight(ctx context.Context, create []VMSpec) error {
-	inv, err := v.s.Preflight(ctx, v.vc, v.c.Template, toTemplateSpecs(create))
+	inv, err := v.s.Preflight(ctx, templates.PreflightRequest{Cluster: v.c.Name, VCenter: v.vc, Template: v.c.Template, VMs: toTemplateSpecs(create)})
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func (v *vsphereCloud) EnsureTemplate(ctx context.Context, progress func(done, t
 }
 
 func (v *vsphereCloud) ClusterVMs(ctx context.Context) ([]VMInfo, error) {
-	vms, err := v.s.ListClusterVMs(ctx, v.c.Name)
+	vms, err := v.s.ListClusterVMs(ctx, v.vc, v.c.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -87,17 +87,31 @@ func (v *vsphereCloud) ClusterVMs(ctx context.Context) ([]VMInfo, error) {
 	return out, nil
 }
 
-func fromTemplateVM(vm templates.VM) VMInfo {
-	return VMInfo{Name: vm.Name, Role: vm.Role, IP: vm.IP, Ref: vm.Ref, InstanceUUID: vm.InstanceUUID, Created: vm.Created, PoweredOn: vm.PoweredOn}
+func (v *vsphereCloud) GuestAddresses(ctx context.Context) ([]GuestAddress, error) {
+	addrs, err := v.s.GuestAddresses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]GuestAddress, len(addrs))
+	for i, a := range addrs {
+		out[i] = GuestAddress{IP: a.IP, VM: a.VM, Ref: a.Ref}
+	}
+	return out, nil
 }
 
-func (v *vsphereCloud) EnsureVMs(ctx context.Context, specs []VMSpec, step func(node, step string)) ([]VMInfo, error) {
+func fromTemplateVM(vm templates.VM) VMInfo {
+	return VMInfo{Name: vm.Name, Role: vm.Role, IP: vm.IP, Ref: vm.Ref, InstanceUUID: vm.InstanceUUID, BIOSUUID: vm.BIOSUUID,
+		ClusterID: vm.ClusterID, Host: vm.Host, Created: vm.Created, PoweredOn: vm.PoweredOn}
+}
+
+func (v *vsphereCloud) EnsureVMs(ctx context.Context, clusterID string, specs []VMSpec, step func(node, step string)) ([]VMInfo, error) {
 	inv, err := v.inventory(ctx)
 	if err != nil {
 		return nil, err
 	}
 	vms, err := v.s.EnsureVMs(ctx, inv, templates.ClonePlan{
 		Cluster:     v.c.Name,
+		ClusterID:   clusterID,
 		Network:     v.c.Network,
 		VMs:         toTemplateSpecs(specs),
 		LinkedClone: v.c.Template.LinkedClone,
@@ -122,8 +136,12 @@ func (v *vsphereCloud) EnsureVMs(ctx context.Context, specs []VMSpec, step func(
 	return out, nil
 }
 
-func (v *vsphereCloud) Destroy(ctx context.Context, names []string) error {
-	_, err := v.s.Destroy(ctx, v.c.Name, names, nil)
+func (v *vsphereCloud) Destroy(ctx context.Context, vms []VMInfo) error {
+	list := make([]templates.VM, len(vms))
+	for i, vm := range vms {
+		list[i] = templates.VM{Name: vm.Name, Ref: vm.Ref}
+	}
+	_, err := v.s.DestroyVMs(ctx, v.c.Name, list, nil)
 	return err
 }
 

@@ -131,23 +131,32 @@ var ErrKilled = errors.New("killed")
 
 // HostStatus is one lab host as `lab status` shows it.
 type HostStatus struct {
-	Name, IP, VM string
-	Running      bool // keeper alive
-	SSHD         bool // port 22 answers with an SSH banner
+	Name    string `json:"name"`
+	IP      string `json:"ip"`
+	VM      string `json:"vm"`
+	Running bool   `json:"running"` // keeper alive
+	SSHD    bool   `json:"sshd"`    // port 22 answers with an SSH banner
 }
 
 // VMStatus is one VM of the lab's vCenter.
 type VMStatus struct {
-	Name, PowerState, IP, Hostname string
-	Template                       bool
+	Name       string `json:"name"`
+	PowerState string `json:"powerState"`
+	IP         string `json:"ip"`
+	Hostname   string `json:"hostname"`
+	Template   bool   `json:"template"`
 }
 
 // Status is what `lab status` prints.
 type Status struct {
-	Dir, VCenterURL, Thumbprint, Bridge, Subnet string
-	PID                                         int
-	VMs                                         []VMStatus
-	Hosts                                       []HostStatus
+	Dir        string       `json:"dir"`
+	VCenterURL string       `json:"vcenterUrl"`
+	Thumbprint string       `json:"thumbprint"`
+	Bridge     string       `json:"bridge"`
+	Subnet     string       `json:"subnet"`
+	PID        int          `json:"pid"`
+	VMs        []VMStatus   `json:"vms"`
+	Hosts      []HostStatus `json:"hosts"`
 }
 
 // ReadStatus describes the lab in dir: its VMs (asked from its vCenter)

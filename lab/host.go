@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,6 +30,9 @@ type Host struct {
 	Veth     string `json:"veth"`
 	PID      int    `json:"pid"` // the keeper, PID 1 inside the host
 	Dir      string `json:"dir"`
+	// ProductUUID is what the host's /sys/class/dmi/id/product_uuid says:
+	// its VM's BIOS UUID (config.uuid), as on a vSphere VM.
+	ProductUUID string `json:"productUUID,omitempty"`
 }
 
 // Name is the host's customized hostname.
@@ -106,6 +110,22 @@ func (h *Host) StartSSHD() error {
 	return nil
 }
 
+var uuidChars = regexp.MustCompile(`^[0-9a-fA-F-]{32,36}$`)
+
+// SetProductUUID makes the host's /sys/class/dmi/id/product_uuid say
+// uuid: a fault for identity tests (another machine at a VM's address).
+func (h *Host) SetProductUUID(uuid string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), cmdTimeout)
+	defer cancel()
+	if !uuidChars.MatchString(uuid) {
+		return fmt.Errorf("set product_uuid of lab host %s: %q is not a UUID", h.Hostname, uuid)
+	}
+	if _, err := h.Exec(ctx, "printf '%s\\n' "+uuid+" > /sys/class/dmi/id/product_uuid"); err != nil {
+		return fmt.Errorf("set product_uuid of lab host %s: %w", h.Hostname, err)
+	}
+	return nil
+}
+
 // LinkDown pulls the host's cable: the bridge side of its veth goes down.
 func (h *Host) LinkDown() error { return h.setLink("down") }
 
@@ -150,6 +170,7 @@ func loadHosts(dir string) []*Host {
 // hostSpec is what a powered-on VM asks for.
 type hostSpec struct {
 	vm, vmName, hostname string
+	uuid                 string // the VM's BIOS UUID: the host's product_uuid
 	ip                   netip.Addr
 }
 
@@ -158,7 +179,7 @@ const keeperReadyTimeout = 30 * time.Second
 
 // startHost brings up the host of a powered-on VM.
 func startHost(ctx context.Context, o Options, base baseDisk, spec hostSpec, pubKey []byte) (*Host, error) {
-	h := &Host{VM: spec.vm, VMName: spec.vmName, Hostname: spec.hostname, Addr: spec.ip.String(),
+	h := &Host{VM: spec.vm, VMName: spec.vmName, Hostname: spec.hostname, Addr: spec.ip.String(), ProductUUID: spec.uuid,
 		Netns: o.netnsName(spec.ip), Veth: o.vethName(spec.ip), Dir: filepath.Join(o.hostsDir(), spec.vm)}
 	disk := hostDisk{dir: h.Dir}
 	if _, err := os.Stat(disk.readyMarker()); err != nil {
@@ -207,6 +228,9 @@ func launchKeeper(ctx context.Context, o Options, base baseDisk, h *Host, disk h
 	args := append([]string{"--net=/run/netns/" + h.Netns, "--",
 		"unshare", "--mount", "--uts", "--pid", "--fork", "--propagation", "private", "--",
 		"/bin/bash", script, h.Hostname}, disk.mounts(o.Dir, base)...)
+	if h.ProductUUID != "" {
+		args = append(args, "dmi", h.ProductUUID)
+	}
 	cmd := exec.Command("nsenter", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{w}

@@ -100,7 +100,7 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 	if err := createBridge(ctx, o); err != nil {
 		return nil, err
 	}
-	if l.vc, err = startVCenter(ctx, o.VCenterAddr); err != nil {
+	if l.vc, err = startVCenter(ctx, o.VCenterAddr, o.DatastoreCapacity); err != nil {
 		return nil, err
 	}
 	st.VCSimHome, st.VCenterURL, st.Thumbprint, st.Username = l.vc.home, l.vc.url, l.vc.thumbprint(), vcUser

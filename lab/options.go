@@ -32,6 +32,11 @@ type Options struct {
 	// VCenterAddr is where the simulated vCenter listens (default
 	// 127.0.0.1:0, a free port).
 	VCenterAddr string
+	// DatastoreCapacity is the size in bytes of the simulated datastore
+	// LocalDS_0 (default DefaultDatastoreCapacity, 4 TiB; 64 GiB to
+	// 1 PiB); three quarters of it are free when the lab starts. Large
+	// clusters (100 agents of 60 GB disks and 16 GB of swap) need more.
+	DatastoreCapacity int64
 	// InstallerPort is the HTTP port on the gateway serving
 	// dcos_generate_config.sh (default 8000).
 	InstallerPort int
@@ -85,6 +90,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.VCenterAddr == "" {
 		o.VCenterAddr = "127.0.0.1:0"
+	}
+	if o.DatastoreCapacity == 0 {
+		o.DatastoreCapacity = DefaultDatastoreCapacity
+	}
+	if o.DatastoreCapacity < minDatastoreCapacity || o.DatastoreCapacity > maxDatastoreCapacity {
+		return o, fmt.Errorf("lab options: datastore capacity %d bytes must be 64 GiB to 1 PiB", o.DatastoreCapacity)
 	}
 	if o.InstallerPort == 0 {
 		o.InstallerPort = 8000

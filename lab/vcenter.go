@@ -28,9 +28,26 @@ const (
 	vcTemplate     = "centos7-template"
 	vcUser         = "administrator@vsphere.local"
 	vcFolder       = "dcos-lab"
-	datastoreSize  = int64(4) << 40 // 4 TiB
-	datastoreFree  = int64(3) << 40 // 3 TiB free: room for a DC/OS cluster
 	templateDiskKB = int64(60) << 20
+)
+
+// Every ESXi host of the lab (the 3 of DC0_C0 and DC0_H0) reports the
+// hardware of a typical 2-socket server, so that DC/OS-sized VMs fit as
+// they would in production (vcsim's own hosts have 2 CPUs and 4 GiB).
+const (
+	hostCores     = 32
+	hostThreads   = 64
+	hostMemoryGiB = 512
+)
+
+// DefaultDatastoreCapacity is the size of LocalDS_0 unless
+// Options.DatastoreCapacity says otherwise; a quarter of it is in use.
+const DefaultDatastoreCapacity = int64(4) << 40 // 4 TiB
+
+// datastore bounds for Options.DatastoreCapacity.
+const (
+	minDatastoreCapacity = int64(64) << 30 // the template's 60 GiB disk and a little
+	maxDatastoreCapacity = int64(1) << 50  // 1 PiB
 )
 
 // vcenter is the simulated vCenter: govmomi's simulator over HTTPS.
@@ -43,8 +60,9 @@ type vcenter struct {
 }
 
 // startVCenter runs the simulator with a VPX inventory (DC0, cluster
-// DC0_C0, LocalDS_0, "VM Network") and no VMs but the CentOS template.
-func startVCenter(ctx context.Context, addr string) (*vcenter, error) {
+// DC0_C0, LocalDS_0 of capacity bytes with three quarters free, "VM
+// Network") and no VMs but the CentOS template.
+func startVCenter(ctx context.Context, addr string, capacity int64) (*vcenter, error) {
 	pw := make([]byte, 18)
 	if _, err := rand.Read(pw); err != nil {
 		return nil, err
@@ -64,7 +82,7 @@ func startVCenter(ctx context.Context, addr string) (*vcenter, error) {
 	u := *vc.server.URL
 	u.User = nil
 	vc.url = u.String()
-	if err := vc.setupInventory(ctx); err != nil {
+	if err := vc.setupInventory(ctx, capacity); err != nil {
 		vc.close()
 		return nil, err
 	}
@@ -121,9 +139,10 @@ func (vc *vcenter) login(ctx context.Context) (*govmomi.Client, error) {
 	return c, nil
 }
 
-// setupInventory gives the datastore realistic free space and creates the
-// powered-off CentOS 7 template with one NIC on "VM Network".
-func (vc *vcenter) setupInventory(ctx context.Context) error {
+// setupInventory gives the datastore its capacity (three quarters free)
+// and the hosts realistic hardware, and creates the powered-off CentOS 7
+// template with one NIC on "VM Network".
+func (vc *vcenter) setupInventory(ctx context.Context, capacity int64) error {
 	c, err := vc.login(ctx)
 	if err != nil {
 		return err
@@ -143,10 +162,17 @@ func (vc *vcenter) setupInventory(ctx context.Context) error {
 	simDS := vc.model.Map().Get(ds.Reference()).(*simulator.Datastore)
 	sctx.WithLock(simDS, func() {
 		sctx.Update(simDS, []types.PropertyChange{
-			{Name: "summary.capacity", Val: datastoreSize},
-			{Name: "summary.freeSpace", Val: datastoreFree},
+			{Name: "summary.capacity", Val: capacity},
+			{Name: "summary.freeSpace", Val: capacity / 4 * 3},
 		})
 	})
+	for _, e := range vc.model.Map().All("HostSystem") {
+		h := e.(*simulator.HostSystem)
+		hw := *h.Summary.Hardware
+		hw.NumCpuPkgs, hw.NumCpuCores, hw.NumCpuThreads = 2, hostCores, hostThreads
+		hw.MemorySize = hostMemoryGiB << 30
+		sctx.WithLock(h, func() { sctx.Update(h, []types.PropertyChange{{Name: "summary.hardware", Val: &hw}}) })
+	}
 	pool, err := f.ResourcePool(ctx, vcCluster+"/Resources")
 	if err != nil {
 		return fmt.Errorf("find lab resource pool: %w", err)

@@ -15,6 +15,7 @@ import (
 // vmState is what the watcher knows of one VM.
 type vmState struct {
 	name, ip, hostname string
+	uuid               string // config.uuid: the guest's product_uuid
 	on, template       bool
 	gone               bool
 }
@@ -32,7 +33,7 @@ func (s vmState) want(o Options) (hostSpec, bool) {
 	if name == "" {
 		name = s.name
 	}
-	return hostSpec{vmName: s.name, hostname: name, ip: ip}, true
+	return hostSpec{vmName: s.name, hostname: name, ip: ip, uuid: s.uuid}, true
 }
 
 // watchVMs follows every VM's power state, guest IP and hostname and hands
@@ -100,7 +101,7 @@ func (w *registryWatcher) observe(obj mo.Reference) {
 		s.ip, s.hostname = vm.Guest.IpAddress, vm.Guest.HostName
 	}
 	if vm.Config != nil {
-		s.template = vm.Config.Template
+		s.template, s.uuid = vm.Config.Template, vm.Config.Uuid
 	}
 	id := vm.Self.Value
 	w.mu.Lock()

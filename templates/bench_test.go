@@ -99,12 +99,12 @@ func runOurs(b *testing.B, sim *vcsimtest.Sim, specs []templates.VMSpec) {
 		b.Fatal(err)
 	}
 	defer s.Close(ctx)
-	inv, err := s.Preflight(ctx, sim.VCenter(), config.Template{Name: "centos7"}, specs)
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: config.Template{Name: "centos7"}, VMs: specs})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.StartTimer()
-	vms, err := s.EnsureVMs(ctx, inv, templates.ClonePlan{Cluster: "bench", Network: benchNet, VMs: specs,
+	vms, err := s.EnsureVMs(ctx, inv, templates.ClonePlan{Cluster: "bench", ClusterID: "bench-id", Network: benchNet, VMs: specs,
 		Concurrency: benchConcurrency, IPTimeout: time.Minute})
 	if err != nil || len(vms) != len(specs) {
 		b.Fatalf("EnsureVMs: %v (%d VMs)", err, len(vms))

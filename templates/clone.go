@@ -1,9 +1,11 @@
 package templates
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +26,7 @@ const (
 // ClonePlan is the clone phase's input besides the inventory.
 type ClonePlan struct {
 	Cluster     string         // marks every VM (dcos-vsphere.cluster)
+	ClusterID   string         // and its id (dcos-vsphere.cluster-id)
 	Network     config.Network // static addressing for the customization
 	VMs         []VMSpec
 	LinkedClone bool // when the template has a snapshot
@@ -52,8 +55,11 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	if inv.Template == nil {
 		return nil, fmt.Errorf("template %s is not in %s (import it first with EnsureTemplate)", inv.TemplateName, inv.Datacenter.Name())
 	}
-	if plan.Cluster == "" {
-		return nil, errors.New("clone: cluster name is empty")
+	if plan.Cluster == "" || plan.ClusterID == "" {
+		return nil, errors.New("clone: cluster name or id is empty")
+	}
+	if err := s.ensureVMFolder(ctx, inv); err != nil {
+		return nil, err
 	}
 	if plan.Concurrency <= 0 {
 		plan.Concurrency = DefaultConcurrency
@@ -90,6 +96,24 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	if len(conflicts) > 0 {
 		return nil, errors.Join(conflicts...)
 	}
+	var warnings []string
+	r.place, warnings = inv.place(plan)
+	for _, w := range warnings {
+		r.warn(w)
+	}
+	if r.place.rule {
+		r.rule = &ruleKeeper{s: s, inv: inv, cluster: plan.Cluster, members: slices.Clone(r.place.masters)}
+		// Masters of an earlier run are kept apart before anything else. If
+		// that fails and no master is to be made (add-agents), the run goes
+		// on with a warning; new masters would fail to join, so stop.
+		if err := r.rule.join(ctx, types.ManagedObjectReference{}); err != nil {
+			if len(r.place.masters) < countRole(plan.VMs, config.RoleMaster) {
+				return nil, err
+			}
+			r.warn(fmt.Sprintf("placement: the existing masters are not kept apart by a DRS rule: %v", err))
+			r.rule = nil
+		}
+	}
 
 	results := make([]VM, len(plan.VMs))
 	errs := make([]error, len(plan.VMs))
@@ -124,7 +148,7 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	wg.Wait()
 
 	if len(notStarted) > 0 {
-		why := cmp(ctx.Err(), errors.New("another VM failed"))
+		why := cmp.Or(ctx.Err(), errors.New("another VM failed"))
 		errs = append(errs, fmt.Errorf("%d VMs not started (%s): %w", len(notStarted), strings.Join(notStarted, ", "), why))
 	}
 	err = errors.Join(errs...)
@@ -134,13 +158,6 @@ func (s *Session) EnsureVMs(ctx context.Context, inv *Inventory, plan ClonePlan)
 	return results, err
 }
 
-func cmp(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
-}
-
 func isClosed(c chan struct{}) bool {
 	select {
 	case <-c:
@@ -148,6 +165,16 @@ func isClosed(c chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+func countRole(vms []VMSpec, role config.Role) int {
+	n := 0
+	for _, vm := range vms {
+		if vm.Role == string(role) {
+			n++
+		}
+	}
+	return n
 }
 
 func checkUnique(vms []VMSpec) error {
@@ -166,10 +193,21 @@ func checkUnique(vms []VMSpec) error {
 
 // cloneRun is one EnsureVMs call.
 type cloneRun struct {
-	s    *Session
-	inv  *Inventory
-	plan ClonePlan
-	base cloneBase
+	s     *Session
+	inv   *Inventory
+	plan  ClonePlan
+	base  cloneBase
+	place placement
+	rule  *ruleKeeper // nil: no anti-affinity rule
+}
+
+// warn reports through plan.Warn, or else the session's Options.Warn.
+func (r *cloneRun) warn(msg string) {
+	if r.plan.Warn != nil {
+		r.plan.Warn(msg)
+		return
+	}
+	r.s.warnf("%s", msg)
 }
 
 func (r *cloneRun) emit(vm string, start time.Time, step Step, mod func(*Event)) {
@@ -217,9 +255,15 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 	}
 
 	res := VM{Name: spec.Name, Role: spec.Role}
-	cs, uuid, err := r.base.cloneSpec(spec, r.plan.Cluster, r.plan.Network)
+	cs, uuid, err := r.base.cloneSpec(spec, r.plan.Cluster, r.plan.ClusterID, r.plan.Network)
 	if err != nil {
 		return res, err
+	}
+	if h, ok := r.place.host[spec.Name]; ok {
+		cs.Location.Host = &h
+	}
+	if ds, ok := r.place.datastore[spec.Name]; ok {
+		cs.Location.Datastore = &ds
 	}
 	r.emit(spec.Name, start, StepCloning, nil)
 	what := fmt.Sprintf("clone %s from template %s in %s", spec.Name, r.inv.TemplateName, r.inv.Where())
@@ -234,11 +278,11 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 			return err
 		}
 		if info == nil {
-			return cmp(ctx.Err(), fmt.Errorf("clone task %s: no result", task.Reference().Value))
+			return cmp.Or(ctx.Err(), fmt.Errorf("clone task %s: no result", task.Reference().Value))
 		}
 		ref, ok := info.Result.(types.ManagedObjectReference)
 		if !ok {
-			return cmp(ctx.Err(), fmt.Errorf("clone task %s ended %s without a VM", task.Reference().Value, info.State))
+			return cmp.Or(ctx.Err(), fmt.Errorf("clone task %s ended %s without a VM", task.Reference().Value, info.State))
 		}
 		vmRef = ref
 		return nil
@@ -254,23 +298,36 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 		}
 		return res, describe(what, err)
 	}
-	res.Ref, res.InstanceUUID, res.Created = vmRef.Value, uuid, true
+	res.Ref, res.InstanceUUID, res.ClusterID, res.Created = vmRef.Value, uuid, r.plan.ClusterID, true
+	if r.rule != nil && spec.Role == string(config.RoleMaster) {
+		if err := r.rule.join(ctx, vmRef); err != nil {
+			return res, fmt.Errorf("keep master %s apart from the other masters: %w", spec.Name, err)
+		}
+	}
 	r.emit(spec.Name, start, StepCustomizing, nil)
 	vm := object.NewVirtualMachine(r.s.client, vmRef)
 	return r.powerOnAndWait(ctx, spec, vm, res, start)
 }
 
-// owned picks the VM to adopt among same-name VMs of the datacenter. A
-// same-name VM in the target folder that is not ours is an error.
+// owned picks the VM to adopt among same-name VMs of the datacenter: only
+// one in the target folder, marked with this cluster's name and id (or no
+// id: marked before ids existed). Any other same-name VM in the folder is
+// an error; same-name VMs elsewhere are other clusters' and are ignored.
 func (r *cloneRun) owned(spec VMSpec, same []vmInfo) (vmInfo, bool, error) {
 	var mine []vmInfo
 	for _, vm := range same {
+		if vm.Parent != r.inv.Folder.Reference() {
+			continue
+		}
 		switch {
-		case vm.Cluster == r.plan.Cluster && !vm.Template:
+		case vm.Cluster == r.plan.Cluster && !vm.Template && (vm.ClusterID == r.plan.ClusterID || vm.ClusterID == ""):
 			mine = append(mine, vm)
-		case vm.Parent == r.inv.Folder.Reference():
+		default:
 			who := "is not marked by dcos-vsphere"
-			if vm.Cluster != "" {
+			switch {
+			case vm.Cluster == r.plan.Cluster:
+				who = fmt.Sprintf("belongs to another cluster named %q (id %s, this one is %s)", vm.Cluster, vm.ClusterID, r.plan.ClusterID)
+			case vm.Cluster != "":
 				who = fmt.Sprintf("belongs to cluster %q", vm.Cluster)
 			}
 			return vmInfo{}, false, fmt.Errorf("VM %s (%s) in %s %s: %w; rename the node or remove that VM yourself",
@@ -293,10 +350,11 @@ func (r *cloneRun) owned(spec VMSpec, same []vmInfo) (vmInfo, bool, error) {
 
 func (r *cloneRun) adopt(ctx context.Context, spec VMSpec, info vmInfo, start time.Time) (VM, error) {
 	r.emit(spec.Name, start, StepAdopting, nil)
-	res := VM{Name: spec.Name, Role: spec.Role, Ref: info.Ref.Value, InstanceUUID: info.InstanceUUID}
+	res := VM{Name: spec.Name, Role: spec.Role, Ref: info.Ref.Value, InstanceUUID: info.InstanceUUID, BIOSUUID: info.BIOSUUID, ClusterID: r.plan.ClusterID}
 	vm := object.NewVirtualMachine(r.s.client, info.Ref)
 	if info.PowerState == types.VirtualMachinePowerStatePoweredOn && info.IP != "" {
 		res.IP = info.IP
+		res.Host = r.s.hostName(ctx, r.inv, info.Host)
 		return res, checkIP(spec, res.IP)
 	}
 	return r.powerOnAndWait(ctx, spec, vm, res, start)
@@ -353,9 +411,10 @@ func (r *cloneRun) powerOnAndWait(ctx context.Context, spec VMSpec, vm *object.V
 		return res, fmt.Errorf("wait for the customized IP of %s: %w", spec.Name, err)
 	}
 	res.IP = ip
-	if res.InstanceUUID == "" {
-		res.InstanceUUID = r.s.instanceUUID(ctx, vm)
-	}
+	instance, bios, h := r.s.uuidsAndHost(ctx, vm)
+	res.InstanceUUID = cmp.Or(res.InstanceUUID, instance)
+	res.BIOSUUID = cmp.Or(res.BIOSUUID, bios)
+	res.Host = r.s.hostName(ctx, r.inv, h)
 	return res, checkIP(spec, ip)
 }
 

@@ -21,7 +21,7 @@ func TestHappyPathImportAndCloneCluster(t *testing.T) {
 	tmpl := config.Template{Name: "centos7", OVA: writeOVA(t)}
 	specs := clusterSpecs()
 
-	inv, err := s.Preflight(ctx, sim.VCenter(), tmpl, specs)
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: tmpl, VMs: specs})
 	if err != nil {
 		t.Fatalf("Preflight: %v", err)
 	}
@@ -65,7 +65,7 @@ func TestHappyPathImportAndCloneCluster(t *testing.T) {
 	}
 
 	// A second run adopts everything and clones nothing.
-	inv2, err := s.Preflight(ctx, sim.VCenter(), tmpl, specs)
+	inv2, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: tmpl, VMs: specs})
 	if err != nil {
 		t.Fatalf("second Preflight: %v", err)
 	}
@@ -95,7 +95,7 @@ func TestCloneConnectsNICToConfiguredNetwork(t *testing.T) {
 	vc := sim.VCenter()
 	vc.Network = "DC0_DVPG0"
 	specs := clusterSpecs()[:1]
-	inv, err := s.Preflight(ctx, vc, centos7, specs)
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}

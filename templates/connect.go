@@ -46,6 +46,14 @@ type Session struct {
 	url     string // without credentials, for messages
 	relogin *reloginRoundTripper
 	ka      *keepalive.HandlerSOAP
+	warn    func(string) // Options.Warn; may be nil
+}
+
+// warnf reports a warning through Options.Warn, if set.
+func (s *Session) warnf(format string, args ...any) {
+	if s.warn != nil {
+		s.warn(fmt.Sprintf(format, args...))
+	}
 }
 
 // Client is the underlying vim25 client (its RoundTripper re-logs in).
@@ -142,7 +150,7 @@ func Connect(ctx context.Context, opts Options) (*Session, error) {
 	if err := session.NewManager(vim).Login(ctx, url.UserPassword(user, pass)); err != nil {
 		return fail(fmt.Errorf("log in as %s: %w", user, err), "Check vcenter.username and the password (vcenter.password / passwordFile / GOVC_PASSWORD).")
 	}
-	return &Session{client: vim, url: shown, relogin: rl, ka: ka}, nil
+	return &Session{client: vim, url: shown, relogin: rl, ka: ka, warn: opts.Warn}, nil
 }
 
 func keepAliveInterval(d time.Duration) time.Duration {

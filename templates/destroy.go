@@ -4,64 +4,109 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
-// ListClusterVMs returns every VM (not template) in vCenter marked as
-// belonging to cluster, sorted by name.
-func (s *Session) ListClusterVMs(ctx context.Context, cluster string) ([]VM, error) {
+// ListClusterVMs returns the VMs (not templates) in the VM folder of vc
+// that carry cluster's name mark, whatever their cluster id (the caller
+// tells this cluster's from another's of the same name), sorted by name,
+// each with the name of its ESXi host. Marked VMs elsewhere belong to
+// other clusters and are not listed. A folder that does not exist holds
+// no VM.
+func (s *Session) ListClusterVMs(ctx context.Context, vc config.VCenter, cluster string) ([]VM, error) {
 	if cluster == "" {
 		return nil, errors.New("list cluster VMs: cluster name is empty")
 	}
-	all, err := s.listVMs(ctx, s.client.ServiceContent.RootFolder)
+	folder, _, err := s.VMFolder(ctx, vc)
+	if err != nil || folder == nil {
+		return nil, err
+	}
+	all, err := s.listVMs(ctx, folder.Reference())
 	if err != nil {
 		return nil, err
 	}
 	var out []VM
+	var hosts []types.ManagedObjectReference
 	for _, list := range all {
 		for _, vm := range list {
-			if vm.Cluster == cluster && !vm.Template {
-				out = append(out, VM{Name: vm.Name, Role: vm.Role, Ref: vm.Ref.Value, InstanceUUID: vm.InstanceUUID, IP: vm.IP,
-					PoweredOn: vm.PowerState == types.VirtualMachinePowerStatePoweredOn})
+			if vm.Cluster == cluster && !vm.Template && vm.Parent == folder.Reference() {
+				out = append(out, vm.toVM())
+				if vm.Host.Value != "" && !slices.Contains(hosts, vm.Host) {
+					hosts = append(hosts, vm.Host)
+				}
 			}
 		}
+	}
+	// Host holds the reference until here: name it (one call for all).
+	names := map[string]string{}
+	if len(hosts) > 0 {
+		var hs []mo.HostSystem
+		if err := property.DefaultCollector(s.client).Retrieve(ctx, hosts, []string{"name"}, &hs); err == nil {
+			for _, h := range hs {
+				names[h.Self.Value] = h.Name
+			}
+		}
+	}
+	for i := range out {
+		out[i].Host = names[out[i].Host]
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
-// Destroy powers off and destroys the VMs marked for cluster; with names,
-// only those (a name that is not a marked VM of the cluster is an error and
-// nothing is destroyed). It returns what it destroyed. Asking the user
-// (TTY or --force) is the CLI's job.
-func (s *Session) Destroy(ctx context.Context, cluster string, names []string, onEvent func(Event)) ([]VM, error) {
-	vms, err := s.ListClusterVMs(ctx, cluster)
+func (vm vmInfo) toVM() VM {
+	return VM{Name: vm.Name, Role: vm.Role, Ref: vm.Ref.Value, InstanceUUID: vm.InstanceUUID, IP: vm.IP, Host: vm.Host.Value,
+		ClusterID: vm.ClusterID, BIOSUUID: vm.BIOSUUID, PoweredOn: vm.PowerState == types.VirtualMachinePowerStatePoweredOn}
+}
+
+// GuestAddress is an IPv4 address a VM reports.
+type GuestAddress struct {
+	IP, VM, Ref string
+}
+
+// GuestAddresses lists every IPv4 address any VM in vCenter reports
+// (guest.ipAddress and guest.net), for "is this address in use".
+func (s *Session) GuestAddresses(ctx context.Context) ([]GuestAddress, error) {
+	all, err := s.listVMs(ctx, s.client.ServiceContent.RootFolder)
 	if err != nil {
 		return nil, err
 	}
-	if len(names) > 0 {
-		byName := map[string][]VM{}
-		for _, vm := range vms {
-			byName[vm.Name] = append(byName[vm.Name], vm)
-		}
-		var picked []VM
-		var missing []string
-		for _, n := range names {
-			if len(byName[n]) == 0 {
-				missing = append(missing, n)
+	var out []GuestAddress
+	for _, list := range all {
+		for _, vm := range list {
+			for _, ip := range vm.IPs {
+				out = append(out, GuestAddress{IP: ip, VM: vm.Name, Ref: vm.Ref.Value})
 			}
-			picked = append(picked, byName[n]...)
 		}
-		if len(missing) > 0 {
-			return nil, fmt.Errorf("destroy: %v are not VMs of cluster %s; nothing destroyed", missing, cluster)
-		}
-		vms = picked
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].IP < out[j].IP })
+	return out, nil
+}
+
+// DestroyVMs powers off and destroys exactly the VMs given (by Ref) and
+// takes them out of cluster's anti-affinity rule (removing the rule when
+// fewer than two masters remain). The caller decided they are this
+// cluster's. The privileges it needs are checked first: a missing one
+// destroys nothing. It returns what it destroyed. Asking the user (TTY or
+// --force) is the CLI's job.
+func (s *Session) DestroyVMs(ctx context.Context, cluster string, vms []VM, onEvent func(Event)) ([]VM, error) {
+	rules, err := s.ourRules(ctx, cluster)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkPrivileges(ctx, destroyNeeds(vms, rules)); err != nil {
+		return nil, err
 	}
 	var (
 		wg    sync.WaitGroup
@@ -95,7 +140,27 @@ func (s *Session) Destroy(ctx context.Context, cluster string, names []string, o
 	}
 	wg.Wait()
 	sort.Slice(done, func(i, j int) bool { return done[i].Name < done[j].Name })
+	var gone []types.ManagedObjectReference
+	for _, vm := range done {
+		gone = append(gone, ref(vm.Ref))
+	}
+	if err := s.dropFromRules(ctx, rules, gone); err != nil {
+		errs = append(errs, err)
+	}
 	return done, errors.Join(errs...)
+}
+
+// destroyNeeds is what destroying vms needs: power off and delete on each
+// VM, and editing the clusters that hold the cluster's rule.
+func destroyNeeds(vms []VM, rules []clusterRule) []need {
+	var out []need
+	for _, vm := range vms {
+		out = append(out, need{Ref: ref(vm.Ref), Privs: []string{PrivPowerOff, PrivInventoryDelete}})
+	}
+	for _, r := range rules {
+		out = append(out, need{Ref: r.Cluster, Privs: []string{PrivEditCluster}})
+	}
+	return out
 }
 
 // removeVM powers off and destroys vm with its own bounded context, for

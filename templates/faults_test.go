@@ -69,7 +69,7 @@ func TestUnmarkedVMWithPlannedNameIsRefusedBeforeCloning(t *testing.T) {
 	victim := moveIntoFolder(t, sim, "DC0_C0_RP0_VM1", "dcos", "master-2")
 	before := sim.VMNames(t)
 
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestDuplicateNameAtCloneTimeOnUnmarkedVMIsRefused(t *testing.T) {
 	s := connect(t, sim, nil)
 	ctx := testCtx(t)
 	before := sim.VMNames(t)
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestCloneTaskFailureLeavesNoVMs(t *testing.T) {
 	ctx := testCtx(t)
 	before := sim.VMNames(t)
 	failed := sim.FailClones(t, tmplRef, 1, &types.NoDiskSpace{Datastore: "LocalDS_0"})
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestPowerOnFaultLeavesNoVMs(t *testing.T) {
 	before := sim.VMNames(t)
 	sim.AddFault(&simulator.FaultInjectionRule{MethodName: "PowerOnVM_Task", ObjectType: "VirtualMachine", ObjectName: "agent-3",
 		FaultType: simulator.FaultTypeInsufficientResourcesFault})
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestKeepCompletedKeepsOnlyFinishedVMs(t *testing.T) {
 	ctx := testCtx(t)
 	sim.AddFault(&simulator.FaultInjectionRule{MethodName: "PowerOnVM_Task", ObjectType: "VirtualMachine", ObjectName: "agent-5",
 		FaultType: simulator.FaultTypeInsufficientResourcesFault})
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestTransientCloneFaultIsRetried(t *testing.T) {
 	ctx := testCtx(t)
 	sim.AddFault(&simulator.FaultInjectionRule{MethodName: "CloneVM_Task", ObjectType: "*", ObjectName: "*",
 		FaultType: simulator.FaultTypeCustom, Fault: &types.TaskInProgress{}, MaxCount: 2})
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestSessionExpiryIsRecoveredByReLogin(t *testing.T) {
 	}
 	s := connect(t, sim, func(o *templates.Options) { o.KeepAlive = -1 })
 	key := sessionKey(t, s)
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +235,7 @@ func TestNotAuthenticatedMidRunIsRecovered(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	ctx := testCtx(t)
-	inv, err := s.Preflight(ctx, sim.VCenter(), centos7, clusterSpecs())
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: clusterSpecs()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,7 +295,7 @@ func TestKeepAliveKeepsIdleSessionValid(t *testing.T) {
 	if err != nil || !res.Returnval {
 		t.Fatalf("session expired despite keep-alive: %v", err)
 	}
-	if _, err := s.ListClusterVMs(ctx, testCluster); err != nil || s.Relogins() != 0 {
+	if _, err := s.ListClusterVMs(ctx, sim.VCenter(), testCluster); err != nil || s.Relogins() != 0 {
 		t.Fatalf("after idling: %v, relogins %d", err, s.Relogins())
 	}
 }
@@ -358,7 +358,7 @@ func preflightMaster1(t *testing.T, sim *vcsimtest.Sim) (*templates.Session, *te
 	t.Helper()
 	s := connect(t, sim, nil)
 	specs := clusterSpecs()[1:2]
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package templates_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -13,7 +14,10 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/templates/vcsimtest"
 )
 
-const testCluster = "alpha"
+const (
+	testCluster   = "alpha"
+	testClusterID = "3f6e1c1a-6d7b-4d8e-9f00-1a2b3c4d5e6f"
+)
 
 var testNet = config.Network{Gateway: "198.18.0.1", Prefix: 24, DNS: []string{"198.18.0.2"}, SearchDomain: "dcos.test"}
 
@@ -84,7 +88,7 @@ func (e *events) steps(vm string) []templates.Step {
 }
 
 func plan(specs []templates.VMSpec, ev *events) templates.ClonePlan {
-	p := templates.ClonePlan{Cluster: testCluster, Network: testNet, VMs: specs, IPTimeout: 20 * time.Second,
+	p := templates.ClonePlan{Cluster: testCluster, ClusterID: testClusterID, Network: testNet, VMs: specs, IPTimeout: 20 * time.Second,
 		Retry: templates.Retry{Base: 10 * time.Millisecond}}
 	if ev != nil {
 		p.OnEvent = ev.add
@@ -112,4 +116,21 @@ func ours(t *testing.T, sim *vcsimtest.Sim) map[string]vcsimtest.VMInfo {
 		}
 	}
 	return out
+}
+
+// destroyNamed destroys testCluster's VMs in vc's folder named names (all
+// of them without names), as the installer does: list, pick, DestroyVMs.
+func destroyNamed(t *testing.T, s *templates.Session, vc config.VCenter, names ...string) ([]templates.VM, error) {
+	t.Helper()
+	listed, err := s.ListClusterVMs(testCtx(t), vc, testCluster)
+	if err != nil {
+		return nil, err
+	}
+	var picked []templates.VM
+	for _, vm := range listed {
+		if len(names) == 0 || slices.Contains(names, vm.Name) {
+			picked = append(picked, vm)
+		}
+	}
+	return s.DestroyVMs(testCtx(t), testCluster, picked, nil)
 }

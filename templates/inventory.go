@@ -17,10 +17,16 @@ import (
 
 // Inventory is the resolved placement for the cluster's VMs.
 type Inventory struct {
-	Datacenter   *object.Datacenter
-	Pool         *object.ResourcePool
-	Datastore    *object.Datastore
-	Network      object.NetworkReference // nil: keep the template's network
+	Datacenter *object.Datacenter
+	Pool       *object.ResourcePool
+	// Datastore is vcenter.datastore, or with vcenter.datastoreCluster the
+	// member with the most free space (where an OVA is imported).
+	Datastore *object.Datastore
+	// StoragePod is vcenter.datastoreCluster (nil without one).
+	StoragePod *object.StoragePod
+	Network    object.NetworkReference // nil: keep the template's network
+	// Folder is nil while the VM folder does not exist yet: Preflight
+	// creates nothing; EnsureVMs (or the OVA import) creates it.
 	Folder       *object.Folder
 	FolderPath   string                 // inventory path of Folder
 	Template     *object.VirtualMachine // nil until imported when NeedsImport
@@ -28,12 +34,24 @@ type Inventory struct {
 	// TemplateSnapshot is the template's current snapshot (linked clones).
 	TemplateSnapshot *types.ManagedObjectReference
 	NeedsImport      bool  // the template is missing and an OVA/OVF is given
-	FreeSpace        int64 // datastore bytes free at preflight
+	FreeSpace        int64 // bytes free at preflight on the target datastore(s)
 
+	// folderParent is the deepest existing folder of the VM folder's path
+	// and folderMissing the parts below it still to create.
+	folderParent  *object.Folder
+	folderMissing []string
 	// existing is every VM of the datacenter at preflight, by name.
 	existing map[string][]vmInfo
 	// templateDevices is the template's hardware (NIC and disk), read once.
 	templateDevices object.VirtualDeviceList
+	// templateCommitted is the template's used datastore space (a thin
+	// full clone copies about that much).
+	templateCommitted int64
+	// datastores is Datastore, or the usable members of StoragePod.
+	datastores []datastoreInfo
+	// compute is the cluster (or host) owning Pool, with its ESXi hosts.
+	compute      compute
+	spreadAgents bool
 }
 
 // templateDiskBytes is the size of the template's first disk (0 unknown).
@@ -50,12 +68,28 @@ func (inv *Inventory) Where() string {
 	return inv.Datacenter.Name() + "/" + strings.Replace(rel, "/Resources", "", 1)
 }
 
-// Preflight resolves every inventory name of vc and tmpl before anything
-// is created, checks the datastore has room for the VMs of vms that do not
-// exist yet, and only then creates the VM folder if it is missing. A wrong
-// name is a *NotFoundError naming the field and listing what exists.
-func (s *Session) Preflight(ctx context.Context, vc config.VCenter, tmpl config.Template, vms []VMSpec) (*Inventory, error) {
-	inv := &Inventory{TemplateName: tmpl.Name}
+// PreflightRequest is what Preflight checks.
+type PreflightRequest struct {
+	// Cluster is the cluster's mark: its existing masters count when
+	// deciding whether an anti-affinity rule will be needed.
+	Cluster  string
+	VCenter  config.VCenter
+	Template config.Template
+	// VMs are the planned VMs; those that already exist (by name) need
+	// no privileges or space.
+	VMs []VMSpec
+}
+
+// Preflight resolves every inventory name of the request and checks,
+// before anything is created, that the user holds every privilege the
+// run needs (a *PrivilegeError lists all that are missing), that the
+// datastore (or datastore cluster) has room for the VMs to create and
+// that the hosts can run them (warnings go to Options.Warn). It changes
+// nothing: a missing VM folder is created by EnsureVMs. A wrong name is a
+// *NotFoundError naming the field and listing what exists.
+func (s *Session) Preflight(ctx context.Context, req PreflightRequest) (*Inventory, error) {
+	vc, tmpl := req.VCenter, req.Template
+	inv := &Inventory{TemplateName: tmpl.Name, spreadAgents: vc.SpreadAgents}
 	dc, err := s.findDatacenter(ctx, vc.Datacenter)
 	if err != nil {
 		return nil, err
@@ -67,7 +101,7 @@ func (s *Session) Preflight(ctx context.Context, vc config.VCenter, tmpl config.
 	if inv.Pool, err = s.findPool(ctx, finder, dc, vc); err != nil {
 		return nil, err
 	}
-	if inv.Datastore, err = s.findDatastore(ctx, finder, dc, vc.Datastore); err != nil {
+	if err := s.resolveStorage(ctx, finder, inv, vc); err != nil {
 		return nil, err
 	}
 	if vc.Network != "" {
@@ -75,19 +109,72 @@ func (s *Session) Preflight(ctx context.Context, vc config.VCenter, tmpl config.
 			return nil, err
 		}
 	}
+	if err := s.readCompute(ctx, inv); err != nil {
+		return nil, err
+	}
 	if inv.existing, err = s.listVMs(ctx, dc.Reference()); err != nil {
 		return nil, err
 	}
 	if err := s.findTemplate(ctx, inv, tmpl); err != nil {
 		return nil, err
 	}
-	if err := s.checkFreeSpace(ctx, inv, vms, tmpl.LinkedClone); err != nil {
+	folder, missing, err := s.resolveFolder(ctx, finder, dc, vc.Folder)
+	if err != nil {
 		return nil, err
 	}
-	if inv.Folder, inv.FolderPath, err = s.ensureFolder(ctx, finder, dc, vc.Folder); err != nil {
+	var create []VMSpec
+	for _, vm := range req.VMs {
+		if len(inv.existing[vm.Name]) == 0 {
+			create = append(create, vm)
+		}
+	}
+	if err := s.checkPrivileges(ctx, s.runNeeds(inv, req, create, folder, len(missing) > 0)); err != nil {
 		return nil, err
+	}
+	if err := s.checkCapacity(ctx, inv, create, tmpl.LinkedClone); err != nil {
+		return nil, err
+	}
+	inv.folderParent, inv.folderMissing = folder, missing
+	inv.FolderPath = path.Join(append([]string{folder.InventoryPath}, missing...)...)
+	if len(missing) == 0 {
+		inv.Folder = folder
 	}
 	return inv, nil
+}
+
+// ensureVMFolder creates the inventory's VM folder when it does not exist.
+func (s *Session) ensureVMFolder(ctx context.Context, inv *Inventory) error {
+	if inv.Folder != nil {
+		return nil
+	}
+	finder := find.NewFinder(s.client, false)
+	finder.SetDatacenter(inv.Datacenter)
+	f, p, err := s.createFolder(ctx, finder, inv.folderParent, inv.folderMissing)
+	if err != nil {
+		return err
+	}
+	inv.Folder, inv.FolderPath = f, p
+	return nil
+}
+
+// VMFolder is the VM folder's inventory path for vc (whether it exists
+// or not yet) and the folder, nil when it does not exist.
+func (s *Session) VMFolder(ctx context.Context, vc config.VCenter) (*object.Folder, string, error) {
+	dc, err := s.findDatacenter(ctx, vc.Datacenter)
+	if err != nil {
+		return nil, "", err
+	}
+	finder := find.NewFinder(s.client, false)
+	finder.SetDatacenter(dc)
+	folder, missing, err := s.resolveFolder(ctx, finder, dc, vc.Folder)
+	if err != nil {
+		return nil, "", err
+	}
+	full := path.Join(append([]string{folder.InventoryPath}, missing...)...)
+	if len(missing) > 0 {
+		return nil, full, nil
+	}
+	return folder, full, nil
 }
 
 func (s *Session) findDatacenter(ctx context.Context, want string) (*object.Datacenter, error) {
@@ -255,7 +342,7 @@ func (s *Session) findTemplate(ctx context.Context, inv *Inventory, tmpl config.
 // clones) and its devices (NIC to re-point, disk size).
 func (s *Session) readTemplateSnapshot(ctx context.Context, inv *Inventory) error {
 	var vm mo.VirtualMachine
-	if err := inv.Template.Properties(ctx, inv.Template.Reference(), []string{"snapshot", "config.hardware.device"}, &vm); err != nil {
+	if err := inv.Template.Properties(ctx, inv.Template.Reference(), []string{"snapshot", "config.hardware.device", "summary.storage"}, &vm); err != nil {
 		return fmt.Errorf("read snapshots and devices of template %s: %w", inv.TemplateName, err)
 	}
 	if vm.Snapshot != nil && vm.Snapshot.CurrentSnapshot != nil {
@@ -264,73 +351,58 @@ func (s *Session) readTemplateSnapshot(ctx context.Context, inv *Inventory) erro
 	if vm.Config != nil {
 		inv.templateDevices = vm.Config.Hardware.Device
 	}
-	return nil
-}
-
-// checkFreeSpace compares the datastore's free space with the disks of
-// the VMs that still have to be cloned (full clones; a linked clone's
-// delta disk starts small).
-func (s *Session) checkFreeSpace(ctx context.Context, inv *Inventory, vms []VMSpec, linked bool) error {
-	var ds mo.Datastore
-	if err := inv.Datastore.Properties(ctx, inv.Datastore.Reference(), []string{"summary"}, &ds); err != nil {
-		return fmt.Errorf("read free space of datastore %s: %w", inv.Datastore.Name(), err)
-	}
-	inv.FreeSpace = ds.Summary.FreeSpace
-	if linked {
-		return nil
-	}
-	// A clone's disk is the template's, grown to DiskGB when that is larger.
-	var need int64
-	newVMs := 0
-	for _, vm := range vms {
-		if len(inv.existing[vm.Name]) == 0 {
-			need += max(int64(vm.DiskGB)<<30, inv.templateDiskBytes())
-			newVMs++
-		}
-	}
-	if need > inv.FreeSpace {
-		return fmt.Errorf("vcenter.datastore: %s has %.1f GiB free; the %d new VMs need %.1f GiB",
-			inv.Datastore.Name(), float64(inv.FreeSpace)/(1<<30), newVMs, float64(need)/(1<<30))
+	if vm.Summary.Storage != nil {
+		inv.templateCommitted = vm.Summary.Storage.Committed
 	}
 	return nil
 }
 
-// ensureFolder resolves the VM folder below the datacenter's vm folder and
-// creates the missing part of the path.
-func (s *Session) ensureFolder(ctx context.Context, finder *find.Finder, dc *object.Datacenter, want string) (*object.Folder, string, error) {
+// resolveFolder finds the deepest existing folder of want below the
+// datacenter's vm folder and the path parts still to create.
+func (s *Session) resolveFolder(ctx context.Context, finder *find.Finder, dc *object.Datacenter, want string) (*object.Folder, []string, error) {
 	folders, err := dc.Folders(ctx)
 	if err != nil {
-		return nil, "", fmt.Errorf("read folders of %s: %w", dc.Name(), err)
+		return nil, nil, fmt.Errorf("read folders of %s: %w", dc.Name(), err)
 	}
 	cur := folders.VmFolder
-	curPath := cur.InventoryPath
-	rel := strings.Trim(strings.TrimPrefix(want, curPath), "/")
+	rel := strings.Trim(strings.TrimPrefix(want, cur.InventoryPath), "/")
 	if rel == "" {
-		return cur, curPath, nil
+		return cur, nil, nil
 	}
-	for _, part := range strings.Split(rel, "/") {
-		next := path.Join(curPath, part)
+	parts := strings.Split(rel, "/")
+	for i, part := range parts {
+		next := path.Join(cur.InventoryPath, part)
 		f, err := finder.Folder(ctx, next)
 		var nf *find.NotFoundError
 		switch {
 		case err == nil:
+			f.InventoryPath = next
 			cur = f
 		case errors.As(err, &nf):
-			created, cerr := cur.CreateFolder(ctx, part)
-			if cerr != nil && !isDuplicateName(cerr) {
-				return nil, "", fmt.Errorf("create folder %s: %w", next, cerr)
-			}
-			if cerr != nil { // created concurrently by someone else
-				if created, cerr = finder.Folder(ctx, next); cerr != nil {
-					return nil, "", fmt.Errorf("find folder %s: %w", next, cerr)
-				}
-			}
-			cur = created
+			return cur, parts[i:], nil
 		default:
-			return nil, "", fmt.Errorf("find folder %s: %w", next, err)
+			return nil, nil, fmt.Errorf("find folder %s: %w", next, err)
 		}
-		cur.InventoryPath = next
-		curPath = next
 	}
-	return cur, curPath, nil
+	return cur, nil, nil
+}
+
+// createFolder creates the missing path parts below parent.
+func (s *Session) createFolder(ctx context.Context, finder *find.Finder, parent *object.Folder, missing []string) (*object.Folder, string, error) {
+	cur := parent
+	for _, part := range missing {
+		next := path.Join(cur.InventoryPath, part)
+		created, err := cur.CreateFolder(ctx, part)
+		if err != nil && !isDuplicateName(err) {
+			return nil, "", fmt.Errorf("create folder %s: %w", next, err)
+		}
+		if err != nil { // created concurrently by someone else
+			if created, err = finder.Folder(ctx, next); err != nil {
+				return nil, "", fmt.Errorf("find folder %s: %w", next, err)
+			}
+		}
+		created.InventoryPath = next
+		cur = created
+	}
+	return cur, cur.InventoryPath, nil
 }

@@ -37,7 +37,7 @@ func TestPreflightWrongNamesListWhatExistsAndCreateNothing(t *testing.T) {
 			vc, tm := sim.VCenter(), centos7
 			vc.Folder = "dcos-" + tc.name
 			tc.mod(&vc, &tm)
-			_, err := s.Preflight(testCtx(t), vc, tm, clusterSpecs())
+			_, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: tm, VMs: clusterSpecs()})
 			var nf *templates.NotFoundError
 			if !errors.As(err, &nf) {
 				t.Fatalf("want NotFoundError, got %v", err)
@@ -52,27 +52,31 @@ func TestPreflightWrongNamesListWhatExistsAndCreateNothing(t *testing.T) {
 	}
 }
 
-func TestPreflightFindsDatacenterInFolderAndCreatesNestedFolder(t *testing.T) {
+func TestPreflightFindsDatacenterInFolderAndEnsureVMsCreatesNestedFolder(t *testing.T) {
 	sim := withTemplateInFolder(t)
 	s := connect(t, sim, nil)
 	vc := sim.VCenter()
 	vc.Folder = "dcos/prod/alpha"
-	inv, err := s.Preflight(testCtx(t), vc, centos7, clusterSpecs())
+	specs := clusterSpecs()[:1]
+	inv, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatalf("Preflight: %v", err)
 	}
 	if !strings.HasSuffix(inv.Datacenter.InventoryPath, "/DC0") || inv.Datacenter.InventoryPath == "/DC0" {
 		t.Fatalf("datacenter path %q; want it inside a folder", inv.Datacenter.InventoryPath)
 	}
-	if !strings.HasSuffix(inv.FolderPath, "/vm/dcos/prod/alpha") {
-		t.Fatalf("folder path %q", inv.FolderPath)
+	if !strings.HasSuffix(inv.FolderPath, "/vm/dcos/prod/alpha") || inv.Folder != nil {
+		t.Fatalf("folder path %q, folder %v (Preflight must not create it)", inv.FolderPath, inv.Folder)
+	}
+	if _, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil)); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := sim.Finder(t).Folder(testCtx(t), inv.FolderPath); err != nil {
 		t.Fatalf("folder %s not created: %v", inv.FolderPath, err)
 	}
-	// Idempotent: a second preflight reuses the folder.
-	inv2, err := s.Preflight(testCtx(t), vc, centos7, clusterSpecs())
-	if err != nil || inv2.Folder.Reference() != inv.Folder.Reference() {
+	// A second preflight finds the folder.
+	inv2, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: centos7, VMs: specs})
+	if err != nil || inv2.Folder == nil || inv2.Folder.Reference() != inv.Folder.Reference() {
 		t.Fatalf("second preflight: %v, folder %v vs %v", err, inv2.Folder, inv.Folder)
 	}
 }
@@ -81,20 +85,4 @@ func withTemplateInFolder(t *testing.T) *vcsimtest.Sim {
 	sim := vcsimtest.Start(t, vcsimtest.Options{Folders: 1})
 	sim.MakeTemplate(t, "DC0_H0_VM0", "centos7")
 	return sim
-}
-
-func TestPreflightChecksDatastoreFreeSpace(t *testing.T) {
-	sim := withTemplate(t, vcsimtest.Options{})
-	s := connect(t, sim, nil)
-	sim.SetFreeSpace(t, "LocalDS_0", 5<<30)
-	_, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, clusterSpecs())
-	// The template's disk is 10 GiB (more than DiskGB 1), so each clone needs 10.
-	if err == nil || !strings.Contains(err.Error(), "vcenter.datastore: LocalDS_0 has 5.0 GiB free; the 9 new VMs need 90.0 GiB") {
-		t.Fatalf("want free-space error, got %v", err)
-	}
-	// Room for all of them: fine.
-	sim.SetFreeSpace(t, "LocalDS_0", 90<<30)
-	if _, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, clusterSpecs()); err != nil {
-		t.Fatalf("with enough space: %v", err)
-	}
 }

@@ -19,7 +19,7 @@ func TestRerunAfterKilledRunCreatesNoDuplicates(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	specs := clusterSpecs()
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestRerunAfterKilledRunCreatesNoDuplicates(t *testing.T) {
 		t.Fatalf("killed run left %d marked VMs; want a partial cluster (>= 3, < %d)", left, len(specs))
 	}
 
-	inv2, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv2, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestAdoptsMarkedPoweredOffVMs(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	specs := clusterSpecs()
-	inv, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs[:4])
+	inv, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs[:4]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestAdoptsMarkedPoweredOffVMs(t *testing.T) {
 	if task, err := vm.PowerOff(testCtx(t)); err != nil || task.Wait(testCtx(t)) != nil {
 		t.Fatalf("power off: %v", err)
 	}
-	inv2, err := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv2, err := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,62 +107,102 @@ func TestRoleMismatchOnAdoptIsRefused(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	specs := clusterSpecs()[:2]
-	inv, _ := s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv, _ := s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	if _, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil)); err != nil {
 		t.Fatal(err)
 	}
 	specs[1].Role = "agent"
-	inv, _ = s.Preflight(testCtx(t), sim.VCenter(), centos7, specs)
+	inv, _ = s.Preflight(testCtx(t), templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: centos7, VMs: specs})
 	_, err := s.EnsureVMs(testCtx(t), inv, plan(specs, nil))
 	if err == nil || !strings.Contains(err.Error(), "marked as role master") {
 		t.Fatalf("want role mismatch error, got %v", err)
 	}
 }
 
-func TestDestroyRemovesOnlyThisClustersMarkedVMs(t *testing.T) {
+// Listing and destroying see only the cluster's VMs in its own folder: a
+// second cluster with the same name in another folder (another id) is
+// neither listed, adopted nor destroyed.
+func TestClusterVMsAreTheFoldersOnly(t *testing.T) {
 	sim := withTemplate(t, vcsimtest.Options{})
 	s := connect(t, sim, nil)
 	ctx := testCtx(t)
 	unmarked := sim.VMNames(t)
-	mk := func(cluster, folder string, specs []templates.VMSpec) {
+	in := func(folder string) config.VCenter {
 		vc := sim.VCenter()
 		vc.Folder = folder
-		inv, err := s.Preflight(ctx, vc, centos7, specs)
+		return vc
+	}
+	mk := func(folder, id string, specs []templates.VMSpec) []templates.VM {
+		inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: in(folder), Template: centos7, VMs: specs})
 		if err != nil {
 			t.Fatal(err)
 		}
 		p := plan(specs, nil)
-		p.Cluster = cluster
-		if _, err := s.EnsureVMs(ctx, inv, p); err != nil {
+		p.ClusterID = id
+		vms, err := s.EnsureVMs(ctx, inv, p)
+		if err != nil {
 			t.Fatal(err)
 		}
+		return vms
 	}
-	mk(testCluster, "alpha", clusterSpecs()[:3])
-	mk("beta", "beta", clusterSpecs()[:2])
-
-	listed, err := s.ListClusterVMs(ctx, testCluster)
+	alpha := mk("alpha", "id-alpha", clusterSpecs()[:3])
+	// Same cluster name, same VM names, another folder and id: new VMs,
+	// not an adoption of alpha's.
+	beta := mk("beta", "id-beta", clusterSpecs()[:2])
+	for i, vm := range beta {
+		if !vm.Created || vm.Ref == alpha[i].Ref {
+			t.Fatalf("beta's %s adopted alpha's VM %s", vm.Name, alpha[i].Ref)
+		}
+	}
+	listed, err := s.ListClusterVMs(ctx, in("alpha"), testCluster)
 	if err != nil || len(listed) != 3 {
-		t.Fatalf("ListClusterVMs: %v, %d VMs", err, len(listed))
+		t.Fatalf("ListClusterVMs(alpha): %v, %d VMs", err, len(listed))
 	}
-	if _, err := s.Destroy(ctx, "beta", []string{"bootstrap", "DC0_C0_RP0_VM1"}, nil); err == nil {
-		t.Fatal("destroying an unmarked VM by name must fail")
+	for _, vm := range listed {
+		if vm.ClusterID != "id-alpha" || vm.BIOSUUID == "" {
+			t.Errorf("listed %+v", vm)
+		}
 	}
-	if n := len(sim.VMNames(t)); n != len(unmarked)+5 {
-		t.Fatalf("a refused destroy removed VMs: %d left", n)
+	if none, err := s.ListClusterVMs(ctx, in("nosuchfolder"), testCluster); err != nil || len(none) != 0 {
+		t.Fatalf("a missing folder: %v, %v", none, err)
 	}
-	gone, err := s.Destroy(ctx, testCluster, nil, nil)
+	gone, err := s.DestroyVMs(ctx, testCluster, listed, nil)
 	if err != nil || len(gone) != 3 {
-		t.Fatalf("Destroy: %v, %d destroyed", err, len(gone))
+		t.Fatalf("DestroyVMs: %v, %d destroyed", err, len(gone))
 	}
-	left, err := s.ListClusterVMs(ctx, "beta")
+	left, err := s.ListClusterVMs(ctx, in("beta"), testCluster)
 	if err != nil || len(left) != 2 {
-		t.Fatalf("beta VMs after destroying alpha: %v, %d", err, len(left))
+		t.Fatalf("beta VMs after destroying alpha's: %v, %d", err, len(left))
 	}
 	if n := len(sim.VMNames(t)); n != len(unmarked)+2 {
 		t.Fatalf("%d VMs left; want the %d unmarked + 2 beta", n, len(unmarked))
 	}
-	if rest, _ := s.ListClusterVMs(ctx, testCluster); len(rest) != 0 {
-		t.Fatalf("alpha VMs left: %v", rest)
+}
+
+// Preflight creates nothing, not even the VM folder (plan must not
+// change vCenter); EnsureVMs creates the folder.
+func TestPreflightCreatesNoFolder(t *testing.T) {
+	sim := withTemplate(t, vcsimtest.Options{})
+	s := connect(t, sim, nil)
+	ctx := testCtx(t)
+	vc := sim.VCenter()
+	vc.Folder = "fresh/sub"
+	specs := clusterSpecs()[:1]
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: centos7, VMs: specs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Folder != nil {
+		t.Fatal("Preflight found a folder that should not exist yet")
+	}
+	if f, _, err := s.VMFolder(ctx, vc); err != nil || f != nil {
+		t.Fatalf("Preflight created the folder: %v %v", f, err)
+	}
+	if _, err := s.EnsureVMs(ctx, inv, plan(specs, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if f, p, err := s.VMFolder(ctx, vc); err != nil || f == nil || !strings.HasSuffix(p, "/vm/fresh/sub") {
+		t.Fatalf("EnsureVMs did not create the folder: %v %s %v", f, p, err)
 	}
 }
 
@@ -174,7 +214,7 @@ func TestLinkedCloneUsesSnapshotOrWarns(t *testing.T) {
 	specs := clusterSpecs()[:2]
 	tm := config.Template{Name: "centos7", LinkedClone: true}
 
-	inv, err := s.Preflight(ctx, sim.VCenter(), tm, specs)
+	inv, err := s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: sim.VCenter(), Template: tm, VMs: specs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +234,7 @@ func TestLinkedCloneUsesSnapshotOrWarns(t *testing.T) {
 	}
 	vc := sim.VCenter()
 	vc.Folder = "linked"
-	inv, err = s.Preflight(ctx, vc, tm, specs)
+	inv, err = s.Preflight(ctx, templates.PreflightRequest{Cluster: testCluster, VCenter: vc, Template: tm, VMs: specs})
 	if err != nil || inv.TemplateSnapshot == nil {
 		t.Fatalf("preflight did not see the snapshot: %v", err)
 	}

@@ -82,7 +82,7 @@ type cloneBase struct {
 
 // cloneSpec builds the clone spec of one VM; it carries the ownership marks
 // and a fresh instance UUID so the VM is marked and findable from birth.
-func (b cloneBase) cloneSpec(vm VMSpec, cluster string, n config.Network) (types.VirtualMachineCloneSpec, string, error) {
+func (b cloneBase) cloneSpec(vm VMSpec, cluster, clusterID string, n config.Network) (types.VirtualMachineCloneSpec, string, error) {
 	cs, err := customization(vm, n)
 	if err != nil {
 		return types.VirtualMachineCloneSpec{}, "", err
@@ -91,7 +91,7 @@ func (b cloneBase) cloneSpec(vm VMSpec, cluster string, n config.Network) (types
 	if err != nil {
 		return types.VirtualMachineCloneSpec{}, "", err
 	}
-	ec, note := marks(cluster, vm.Role)
+	ec, note := marks(cluster, clusterID, vm.Role)
 	cfg := &types.VirtualMachineConfigSpec{
 		NumCPUs:      int32(vm.CPUs),
 		MemoryMB:     int64(vm.MemoryMB),

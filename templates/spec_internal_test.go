@@ -61,9 +61,9 @@ func TestNormalizeThumbprint(t *testing.T) {
 }
 
 func TestMarksRoundTripThroughAnnotation(t *testing.T) {
-	_, note := marks("prod", "master")
-	if c, r := parseAnnotation(note); c != "prod" || r != "master" {
-		t.Fatalf("parsed %q %q from %q", c, r, note)
+	_, note := marks("prod", "6f1c2a3e-9b1d-4c55-8a77-0c2d9e1f4b10", "master")
+	if c, id, r := parseAnnotation(note); c != "prod" || id != "6f1c2a3e-9b1d-4c55-8a77-0c2d9e1f4b10" || r != "master" {
+		t.Fatalf("parsed %q %q %q from %q", c, id, r, note)
 	}
 }
 

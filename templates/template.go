@@ -23,6 +23,9 @@ func (s *Session) EnsureTemplate(ctx context.Context, inv *Inventory, tmpl confi
 	if !inv.NeedsImport || tmpl.OVA == "" {
 		return fmt.Errorf("template.name: %q not found in %s and template.ova is not set", tmpl.Name, inv.Datacenter.Name())
 	}
+	if err := s.ensureVMFolder(ctx, inv); err != nil {
+		return err
+	}
 	target := ovf.Target{Datacenter: inv.Datacenter, Datastore: inv.Datastore, ResourcePool: inv.Pool, Folder: inv.Folder}
 	if inv.Network != nil {
 		target.Network = path.Base(inv.Network.GetInventoryPath())

@@ -15,9 +15,12 @@ type VM struct {
 	Role         string
 	Ref          string // managed object reference value, e.g. vm-123
 	InstanceUUID string
+	ClusterID    string // "" when marked by a version without cluster ids
+	BIOSUUID     string // config.uuid: the guest's product_uuid
 	IP           string
-	Created      bool // cloned by this run (false: adopted from an earlier run)
-	PoweredOn    bool // as last seen (ListClusterVMs, or ready after EnsureVMs)
+	Host         string // the ESXi host it runs on (name), "" when unknown
+	Created      bool   // cloned by this run (false: adopted from an earlier run)
+	PoweredOn    bool   // as last seen (ListClusterVMs, or ready after EnsureVMs)
 }
 
 // Step is where a VM is in the clone phase.

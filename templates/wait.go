@@ -127,10 +127,36 @@ func (s *Session) waitIP(ctx context.Context, vm *object.VirtualMachine, want st
 // isInvalidProperty reports a server that does not know a property.
 func isInvalidProperty(err error) bool { return fault.Is(err, &types.InvalidProperty{}) }
 
-func (s *Session) instanceUUID(ctx context.Context, vm *object.VirtualMachine) string {
+// uuidsAndHost reads the VM's instance UUID, BIOS UUID and the ESXi host
+// it is on ("" and a zero reference when unreadable).
+func (s *Session) uuidsAndHost(ctx context.Context, vm *object.VirtualMachine) (instance, bios string, host types.ManagedObjectReference) {
 	var m mo.VirtualMachine
-	if err := vm.Properties(ctx, vm.Reference(), []string{"config.instanceUuid"}, &m); err != nil || m.Config == nil {
+	if err := vm.Properties(ctx, vm.Reference(), []string{"config.instanceUuid", "config.uuid", "runtime.host"}, &m); err != nil {
+		return "", "", types.ManagedObjectReference{}
+	}
+	if m.Config != nil {
+		instance, bios = m.Config.InstanceUuid, m.Config.Uuid
+	}
+	if m.Runtime.Host != nil {
+		host = *m.Runtime.Host
+	}
+	return instance, bios, host
+}
+
+// hostName is the name of an ESXi host: from the preflight's host list,
+// else read from vCenter ("" when unknown).
+func (s *Session) hostName(ctx context.Context, inv *Inventory, ref types.ManagedObjectReference) string {
+	if ref.Value == "" {
 		return ""
 	}
-	return m.Config.InstanceUuid
+	if inv != nil {
+		if n := inv.compute.hostName(ref); n != "" {
+			return n
+		}
+	}
+	var h mo.HostSystem
+	if err := property.DefaultCollector(s.client).RetrieveOne(ctx, ref, []string{"name"}, &h); err != nil {
+		return ""
+	}
+	return h.Name
 }

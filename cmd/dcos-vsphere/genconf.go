@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -24,7 +25,6 @@ config.yaml (0600 when it holds registry credentials or other secrets),
 ip-detect and, when dcos.ipDetectPublic is set, ip-detect-public.
 The same config always gives the same bytes. Exit code 2 means the config
 is invalid (every problem is listed).`,
-		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfgPath == "" {
 				return usageError{errors.New("genconf: --config FILE is required")}
@@ -48,17 +48,23 @@ is invalid (every problem is listed).`,
 			if err := files.WriteDir(outDir); err != nil {
 				return fmt.Errorf("genconf: %w", err)
 			}
+			var wrote []string
 			for _, name := range files.Names() {
-				note := ""
-				if name == genconf.ConfigPath && files.HasSecrets() {
-					note = " (mode 0600: holds secrets)"
-				}
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s%s\n", filepath.Join(outDir, name), note)
+				wrote = append(wrote, filepath.Join(outDir, name))
 			}
-			return nil
+			return writeResult(cmd, g, map[string]any{"wrote": wrote, "secrets": files.HasSecrets()}, func(w io.Writer) error {
+				for _, name := range files.Names() {
+					note := ""
+					if name == genconf.ConfigPath && files.HasSecrets() {
+						note = " (mode 0600: holds secrets)"
+					}
+					fmt.Fprintf(w, "wrote %s%s\n", filepath.Join(outDir, name), note)
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "cluster config file (cluster.yaml)")
-	cmd.Flags().StringVarP(&outDir, "out", "o", ".", "directory to write genconf/ into")
+	cmd.Flags().StringVar(&outDir, "out", ".", "directory to write genconf/ into")
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -12,7 +13,7 @@ import (
 )
 
 // newInitCmd writes the commented example cluster.yaml to start from.
-func newInitCmd(_ *globalOptions) *cobra.Command {
+func newInitCmd(g *globalOptions) *cobra.Command {
 	var out string
 	var force bool
 	cmd := &cobra.Command{
@@ -20,17 +21,18 @@ func newInitCmd(_ *globalOptions) *cobra.Command {
 		Short: "Write a commented example cluster.yaml",
 		Long: "init writes a commented example cluster config (mode 0600). It refuses to\n" +
 			"overwrite an existing file unless --force is given.",
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := writeExample(out, force); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: edit it, export %s, then run: dcos-vsphere validate --config %s\n",
-				out, strings.Join(config.ExampleEnv, " and "), out)
-			return nil
+			return writeResult(cmd, g, map[string]string{"wrote": out}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "wrote %s: edit it, export %s, then run: dcos-vsphere validate --config %s\n",
+					out, strings.Join(config.ExampleEnv, " and "), out)
+				return err
+			})
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "cluster.yaml", "file to write")
+	cmd.Flags().StringVar(&out, "out", "cluster.yaml", "file to write")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
 	return cmd
 }

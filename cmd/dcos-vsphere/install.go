@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -12,25 +11,19 @@ import (
 
 func newInstallCmd(g *globalOptions) *cobra.Command {
 	f := &runFlags{}
+	flow := installer.InstallFlow()
 	cmd := &cobra.Command{
 		Use:   "install --config FILE",
 		Short: "Create the VMs and install DC/OS 1.9 (safe to re-run: it finishes what is missing)",
-		Long: `Install brings the cluster to what the config describes, in phases:
-  Connect to vCenter    verified TLS, one session
-  Preflight vSphere     inventory paths, template, free space (only when VMs are missing)
-  Ensure template       import the OVA when the template is missing
-  Create VMs            clone + guest customization + power on + wait for IP; marked VMs are adopted
-  Connect to nodes      SSH (known_hosts trust on first use), OS/disk/clock preflight, probe for DC/OS
-  Prepare nodes         CentOS 7 prerequisites: docker (overlay), SELinux permissive, firewalld off, nogroup, tar xz unzip curl ipset
-  Bootstrap node        dcos_generate_config.sh --genconf once per config, serve genconf/serve with nginx
-  Install masters       dcos_install.sh master, in parallel
-  Install agents        dcos_install.sh slave / slave_public, in parallel
-  Check cluster health  Exhibitor serving + one leader, Mesos master recovered, agents registered
-A node that already runs DC/OS is never installed again. Without --config on a
-terminal, a guided setup writes the config first.`,
-		Args: cobra.NoArgs,
+		Long: flowHelp(`install brings the cluster to what the config describes. A node that already runs DC/OS
+is never installed again; a node whose install was cut short is finished; nothing that is not
+this cluster's (by its id and folder, or by the node's own identity) is ever touched. Without
+--config on a terminal, a guided setup writes the config first. --dry-run is plan.`, flow),
+		Example: `  dcos-vsphere install --config cluster.yaml
+  dcos-vsphere install --config cluster.yaml --dry-run
+  dcos-vsphere install --config cluster.yaml -o json | jq -c 'select(.kind=="result")'`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.config == "" && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
+			if f.config == "" && !g.json() && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
 				inv := &liveInventory{}
 				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), tui.WizardDefaults{Inventory: inv.lookup})
 				inv.close()
@@ -43,11 +36,14 @@ terminal, a guided setup writes the config first.`,
 				}
 				f.config = res.ConfigPath
 			}
-			return runWithGenconf(cmd, g, f, "install", func(ctx context.Context, r *installer.Run, files installer.GenconfFiles) error {
-				return installer.Install(ctx, r, files)
-			})
+			c, files, err := loadWithGenconf(cmd, f)
+			if err != nil {
+				return err
+			}
+			_, err = runFlow(cmd, g, f, c, flowRun{flow: flow, files: files, changes: true, streams: true})
+			return err
 		},
 	}
-	f.register(cmd, true)
+	f.register(cmd, withDryRun|withTUI)
 	return cmd
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -21,11 +24,12 @@ import (
 // labFlags are the options of `lab up`.
 type labFlags struct {
 	dir, bridge, subnet, prefix, vcenterAddr string
-	detach, child                            bool
+	datastoreCapacity                        string
+	detach, child, json                      bool
 	topo                                     lab.Topology
 }
 
-func newLabCmd(_ *globalOptions) *cobra.Command {
+func newLabCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Run a whole vSphere + CentOS 7 + DC/OS 1.9 sandbox on this Linux machine",
@@ -35,7 +39,7 @@ func newLabCmd(_ *globalOptions) *cobra.Command {
 			"ready cluster.yaml, so `dcos-vsphere install` can be rehearsed end to end. Needs root on Linux.\n" +
 			"Every stand-in and its limits: lab/README.md.",
 	}
-	cmd.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabHostCmd())
+	cmd.AddCommand(newLabUpCmd(g), newLabDownCmd(g), newLabStatusCmd(g), newLabHostCmd(g))
 	return cmd
 }
 
@@ -51,7 +55,7 @@ func requireLabHost() error {
 	return nil
 }
 
-func newLabUpCmd() *cobra.Command {
+func newLabUpCmd(g *globalOptions) *cobra.Command {
 	f := &labFlags{topo: lab.DefaultTopology}
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -65,6 +69,7 @@ func newLabUpCmd() *cobra.Command {
 			if err := requireLabHost(); err != nil {
 				return err
 			}
+			f.json = g.json()
 			if f.detach {
 				return detachLab(cmd, f)
 			}
@@ -81,6 +86,7 @@ func newLabUpCmd() *cobra.Command {
 	fl.StringVar(&f.subnet, "subnet", "198.18.0.0/24", "lab subnet, inside 198.18.0.0/15; its first address is the gateway")
 	fl.StringVar(&f.prefix, "prefix", "dvlab-", "name prefix of the lab's namespaces and veths")
 	fl.StringVar(&f.vcenterAddr, "vcenter-addr", "127.0.0.1:0", "listen address of the simulated vCenter")
+	fl.StringVar(&f.datastoreCapacity, "datastore-capacity", "4TiB", "size of the lab datastore LocalDS_0, in GiB or TiB (e.g. 500GiB, 16TiB); three quarters start free")
 	fl.BoolVar(&f.child, "detached-child", false, "internal: the background process of --detach")
 	_ = fl.MarkHidden("detached-child")
 	return cmd
@@ -91,7 +97,32 @@ func (f *labFlags) options(log io.Writer) (lab.Options, error) {
 	if err != nil {
 		return lab.Options{}, usageError{fmt.Errorf("--subnet %q: %w", f.subnet, err)}
 	}
-	return lab.Options{Dir: f.dir, Bridge: f.bridge, Subnet: subnet, NetnsPrefix: f.prefix, VCenterAddr: f.vcenterAddr, Log: log}, nil
+	capacity, err := parseBinarySize(f.datastoreCapacity)
+	if err != nil {
+		return lab.Options{}, usageError{fmt.Errorf("--datastore-capacity: %w", err)}
+	}
+	return lab.Options{Dir: f.dir, Bridge: f.bridge, Subnet: subnet, NetnsPrefix: f.prefix, VCenterAddr: f.vcenterAddr,
+		DatastoreCapacity: capacity, Log: log}, nil
+}
+
+// parseBinarySize reads a whole number of GiB or TiB ("500GiB", "16TiB").
+func parseBinarySize(s string) (int64, error) {
+	units := []struct {
+		suffix string
+		shift  uint
+	}{{"TiB", 40}, {"GiB", 30}}
+	for _, u := range units {
+		num, ok := strings.CutSuffix(s, u.suffix)
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil || n <= 0 || n > 1<<(62-u.shift) {
+			return 0, fmt.Errorf("%q is not a positive whole number of %s", s, u.suffix)
+		}
+		return n << u.shift, nil
+	}
+	return 0, fmt.Errorf("%q: give a size in GiB or TiB, e.g. 500GiB or 16TiB", s)
 }
 
 const (
@@ -126,7 +157,13 @@ func runLab(ctx context.Context, out io.Writer, f *labFlags) error {
 	if err := l.WriteClusterConfig(cfg, f.topo); err != nil {
 		return err
 	}
-	printLabUsage(out, l, cfg, f.topo, f.child)
+	if f.json {
+		url, thumb, user, pw := l.VCenter()
+		_ = json.NewEncoder(out).Encode(map[string]any{"dir": l.Dir(), "config": cfg, "vcenter": url, "thumbprint": thumb, "user": user,
+			"passwordFile": pw, "subnet": l.Subnet().String(), "gateway": l.Gateway().String(), "detached": f.child})
+	} else {
+		printLabUsage(out, l, cfg, f.topo, f.child)
+	}
 	if f.child {
 		if err := os.WriteFile(filepath.Join(l.Dir(), labReadyFile), []byte(cfg+"\n"), 0o600); err != nil {
 			return err
@@ -164,6 +201,9 @@ Lab status:      dcos-vsphere lab status --dir %s
 // detachLab re-executes `lab up` in the background and waits until it is
 // ready (DIR/lab.ready) or has failed.
 func detachLab(cmd *cobra.Command, f *labFlags) error {
+	if _, err := f.options(io.Discard); err != nil { // a usage error now, not from the child
+		return err
+	}
 	dir, err := filepath.Abs(f.dir)
 	if err != nil {
 		return err
@@ -185,9 +225,14 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 		return err
 	}
 	defer logf.Close()
-	child := exec.Command(self, "lab", "up", "--detached-child", "--dir", dir,
+	output := outputText
+	if f.json {
+		output = outputJSON
+	}
+	child := exec.Command(self, "lab", "up", "--detached-child", "--dir", dir, "-o", output,
 		"--masters", fmt.Sprint(f.topo.Masters), "--agents", fmt.Sprint(f.topo.Agents), "--public-agents", fmt.Sprint(f.topo.PublicAgents),
-		"--bridge", f.bridge, "--subnet", f.subnet, "--prefix", f.prefix, "--vcenter-addr", f.vcenterAddr)
+		"--bridge", f.bridge, "--subnet", f.subnet, "--prefix", f.prefix, "--vcenter-addr", f.vcenterAddr,
+		"--datastore-capacity", f.datastoreCapacity)
 	child.Stdout, child.Stderr = logf, logf
 	child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := child.Start(); err != nil {
@@ -203,7 +248,9 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 		if _, err := os.Stat(filepath.Join(dir, labReadyFile)); err == nil {
 			b, _ := os.ReadFile(logPath)
 			_, _ = cmd.OutOrStdout().Write(b)
-			fmt.Fprintf(cmd.OutOrStdout(), "(running in the background as pid %d; log %s)\n", child.Process.Pid, logPath)
+			if !f.json {
+				fmt.Fprintf(cmd.OutOrStdout(), "(running in the background as pid %d; log %s)\n", child.Process.Pid, logPath)
+			}
 			return nil
 		}
 		select {
@@ -219,7 +266,7 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 	}
 }
 
-func newLabDownCmd() *cobra.Command {
+func newLabDownCmd(g *globalOptions) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "down",
@@ -232,8 +279,10 @@ func newLabDownCmd() *cobra.Command {
 			if err := lab.Stop(dir, 30*time.Second); err != nil {
 				switch {
 				case errors.Is(err, lab.ErrNoLab):
-					fmt.Fprintf(cmd.OutOrStdout(), "no lab in %s\n", dir)
-					return nil
+					return writeResult(cmd, g, map[string]any{"dir": dir, "down": true, "wasRunning": false}, func(w io.Writer) error {
+						_, err := fmt.Fprintf(w, "no lab in %s\n", dir)
+						return err
+					})
 				case errors.Is(err, lab.ErrKilled):
 					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v; cleaned up after it\n", err)
 				default:
@@ -242,15 +291,17 @@ func newLabDownCmd() *cobra.Command {
 			}
 			_ = os.Remove(filepath.Join(dir, labPidFile))
 			_ = os.Remove(filepath.Join(dir, labReadyFile))
-			fmt.Fprintf(cmd.OutOrStdout(), "lab in %s is down\n", dir)
-			return nil
+			return writeResult(cmd, g, map[string]any{"dir": dir, "down": true, "wasRunning": true}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "lab in %s is down\n", dir)
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", defaultLabDir(), "lab directory")
 	return cmd
 }
 
-func newLabStatusCmd() *cobra.Command {
+func newLabStatusCmd(g *globalOptions) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -264,8 +315,16 @@ func newLabStatusCmd() *cobra.Command {
 			defer cancel()
 			s, err := lab.ReadStatus(ctx, dir)
 			if errors.Is(err, lab.ErrNoLab) {
-				fmt.Fprintf(cmd.OutOrStdout(), "no lab in %s\n", dir)
-				return nil
+				return writeResult(cmd, g, map[string]any{"dir": dir, "running": false}, func(w io.Writer) error {
+					_, err := fmt.Fprintf(w, "no lab in %s\n", dir)
+					return err
+				})
+			}
+			if g.json() {
+				if werr := writeResult(cmd, g, s, nil); werr != nil {
+					return werr
+				}
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if s.PID > 0 {
@@ -301,23 +360,25 @@ func newLabStatusCmd() *cobra.Command {
 	return cmd
 }
 
-func newLabHostCmd() *cobra.Command {
+func newLabHostCmd(g *globalOptions) *cobra.Command {
 	var dir string
 	actions := map[string]func(*lab.Host) error{
 		"kill-sshd":  (*lab.Host).KillSSHD,
 		"start-sshd": (*lab.Host).StartSSHD,
 		"link-down":  (*lab.Host).LinkDown,
 		"link-up":    (*lab.Host).LinkUp,
+		// another machine at the VM's address: its product_uuid lies
+		"lie-uuid": func(h *lab.Host) error { return h.SetProductUUID("00000000-0000-4000-8000-00000000dead") },
 	}
 	cmd := &cobra.Command{
-		Use:   "host NAME kill-sshd|start-sshd|link-down|link-up",
-		Short: "Inject a fault into a lab host: kill or restart its sshd, cut or restore its link",
+		Use:   "host NAME kill-sshd|start-sshd|link-down|link-up|lie-uuid",
+		Short: "Inject a fault into a lab host: kill or restart its sshd, cut or restore its link, make its product_uuid lie",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 2 {
-				return usageError{errors.New("want a host name and an action: kill-sshd, start-sshd, link-down or link-up")}
+				return usageError{errors.New("want a host name and an action: kill-sshd, start-sshd, link-down, link-up or lie-uuid")}
 			}
 			if _, ok := actions[args[1]]; !ok {
-				return usageError{fmt.Errorf("unknown action %q: want kill-sshd, start-sshd, link-down or link-up", args[1])}
+				return usageError{fmt.Errorf("unknown action %q: want kill-sshd, start-sshd, link-down, link-up or lie-uuid", args[1])}
 			}
 			return nil
 		},
@@ -332,8 +393,10 @@ func newLabHostCmd() *cobra.Command {
 			if err := actions[args[1]](h); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: done\n", h.Name(), args[1])
-			return nil
+			return writeResult(cmd, g, map[string]string{"host": h.Name(), "action": args[1], "result": "done"}, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "%s %s: done\n", h.Name(), args[1])
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", defaultLabDir(), "lab directory")

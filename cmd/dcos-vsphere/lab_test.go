@@ -14,6 +14,7 @@ import (
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/session"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -51,7 +52,7 @@ func TestLabCommands(t *testing.T) {
 		_ = lab.Cleanup(lab.Options{Dir: dir, Bridge: tn.Bridge, Subnet: tn.Subnet, NetnsPrefix: tn.NetnsPrefix})
 	})
 	out, err := cli("lab", "up", "--detach", "--bridge", tn.Bridge, "--subnet", tn.Subnet.String(), "--prefix", tn.NetnsPrefix,
-		"--masters", "1", "--agents", "1", "--public-agents", "0")
+		"--masters", "1", "--agents", "1", "--public-agents", "0", "--datastore-capacity", "8TiB")
 	if err != nil {
 		t.Fatalf("lab up --detach: %v\n%s", err, out)
 	}
@@ -70,6 +71,9 @@ func TestLabCommands(t *testing.T) {
 	c, _, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatalf("load the lab's cluster.yaml: %v", err)
+	}
+	if got := datastoreCapacity(t, c); got != 8<<40 {
+		t.Errorf("--datastore-capacity 8TiB: the lab datastore has %d bytes", got)
 	}
 	master := c.Nodes.Masters.IPRange
 	cloneFromConfig(t, c, "master-1", master)
@@ -140,6 +144,12 @@ func cloneFromConfig(t *testing.T, c *config.Cluster, name, ip string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	cloneWith(ctx, t, find.NewFinder(loginFromConfig(ctx, t, c), true), c, name, ip)
+}
+
+// loginFromConfig logs in as cluster.yaml says; the session ends with t.
+func loginFromConfig(ctx context.Context, t *testing.T, c *config.Cluster) *vim25.Client {
+	t.Helper()
 	pw, err := os.ReadFile(c.VCenter.PasswordFile)
 	if err != nil {
 		t.Fatal(err)
@@ -158,8 +168,29 @@ func cloneFromConfig(t *testing.T, c *config.Cluster, name, ip string) {
 	if err := gc.Login(ctx, url.UserPassword(c.VCenter.Username, strings.TrimSpace(string(pw)))); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = gc.Logout(context.Background()) }()
-	f := find.NewFinder(vc, true)
+	t.Cleanup(func() { _ = gc.Logout(context.Background()) })
+	return vc
+}
+
+// datastoreCapacity is the capacity of the config's datastore.
+func datastoreCapacity(t *testing.T, c *config.Cluster) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ds, err := find.NewFinder(loginFromConfig(ctx, t, c), true).Datastore(ctx, "/"+c.VCenter.Datacenter+"/datastore/"+c.VCenter.Datastore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m mo.Datastore
+	if err := ds.Properties(ctx, ds.Reference(), []string{"summary.capacity"}, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m.Summary.Capacity
+}
+
+// cloneWith finds the config's template and clones and powers on one VM.
+func cloneWith(ctx context.Context, t *testing.T, f *find.Finder, c *config.Cluster, name, ip string) {
+	t.Helper()
 	dc, err := f.Datacenter(ctx, c.VCenter.Datacenter)
 	if err != nil {
 		t.Fatal(err)

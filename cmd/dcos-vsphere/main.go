@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -13,12 +16,14 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 )
 
-// Exit codes, documented in the README.
+// Exit codes, documented in the README and in --help.
 const (
 	exitOK         = 0
 	exitFailure    = 1 // install or other runtime failure
-	exitUsage      = 2 // bad config or usage
-	exitConnection = 3 // vCenter or SSH connection/auth failure
+	exitUsage      = 2 // bad config or usage; a config that conflicts with what exists
+	exitConnection = 3 // vCenter or SSH connection/auth/host key failure
+	exitUnhealthy  = 4 // status: a node is down, unreachable, not installed or not healthy
+	exitStopped    = 130
 )
 
 // exitCoder is implemented by errors that know their exit code
@@ -26,45 +31,98 @@ const (
 type exitCoder interface{ ExitCode() int }
 
 func main() {
+	sig := newSignals()
 	ctx, cancel := context.WithCancel(context.Background())
-	soft := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-sigs
-		if !softStopCapable.Load() {
-			cancel() // nothing to finish gracefully: stop now
-			return
-		}
-		// First signal: finish what runs, start nothing new, save state.
-		close(soft)
-		fmt.Fprintln(os.Stderr, "stopping: letting running steps finish (Ctrl-C again to abort them)")
-		<-sigs
-		cancel()
-	}()
-	err := newRootCmd().ExecuteContext(installer.WithSoftStop(ctx, soft))
+	go sig.handle(cancel, os.Stderr)
+	root, g := newRootCmd(sig)
+	err := root.ExecuteContext(installer.WithSoftStop(ctx, sig.soft))
 	cancel()
-	os.Exit(exitCodeOf(err))
+	os.Exit(report(err, g, os.Stdout, os.Stderr, sig.count.Load() > 0))
 }
 
-// softStopCapable is set by commands whose runs honour a soft stop
-// (runCluster); for every other command the first signal cancels.
-var softStopCapable atomic.Bool
+// signals turns SIGINT, SIGTERM and SIGHUP into stops: the first lets
+// running steps finish and starts nothing new (when the command can stop
+// gracefully; otherwise it cancels), the second cancels everything, the
+// third exits at once.
+type signals struct {
+	ch       chan os.Signal
+	soft     chan struct{}
+	graceful atomic.Bool // the running command stops gracefully
+	count    atomic.Int32
+}
 
-func exitCodeOf(err error) int {
+func newSignals() *signals {
+	s := &signals{ch: make(chan os.Signal, 3), soft: make(chan struct{})}
+	signal.Notify(s.ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	return s
+}
+
+// enableGraceful says the running command honours a soft stop.
+func (s *signals) enableGraceful() { s.graceful.Store(true) }
+
+func (s *signals) handle(cancel context.CancelFunc, stderr io.Writer) {
+	for sg := range s.ch {
+		switch s.count.Add(1) {
+		case 1:
+			if !s.graceful.Load() {
+				fmt.Fprintf(stderr, "%s: stopping\n", sg)
+				cancel()
+				continue
+			}
+			fmt.Fprintf(stderr, "%s: stopping: letting running steps finish, starting nothing new (again to abort them, a third time to exit at once)\n", sg)
+			close(s.soft)
+		case 2:
+			fmt.Fprintf(stderr, "%s: aborting the running steps (again to exit at once)\n", sg)
+			cancel()
+		default:
+			fmt.Fprintf(stderr, "%s: exiting now\n", sg)
+			os.Exit(exitStopped)
+		}
+	}
+}
+
+// report prints err (text on stderr, or one JSON object on stdout under
+// -o json) and returns the exit code.
+func report(err error, g *globalOptions, stdout, stderr io.Writer, signalled bool) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "Error:", err)
-	var ec exitCoder
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
+	code := exitCodeOf(err, signalled)
+	var reported reportedError
+	if g != nil && g.json() && !errors.As(err, &reported) {
+		writeJSONError(stdout, err, code)
 	}
+	// People read stderr whatever the output format.
+	fmt.Fprintln(stderr, "Error:", err)
+	return code
+}
+
+func exitCodeOf(err error, signalled bool) int {
+	var ec exitCoder
 	var ue usageError
-	if errors.As(err, &ue) {
+	switch {
+	case errors.Is(err, installer.ErrStopped), signalled && errors.Is(err, context.Canceled):
+		return exitStopped
+	case errors.As(err, &ec):
+		return ec.ExitCode()
+	case errors.Is(err, context.DeadlineExceeded):
+		return exitFailure // --timeout: a run failure, whatever was waited for
+	case errors.As(err, &ue):
 		return exitUsage
+	case isConnectionError(err):
+		return exitConnection
 	}
 	return exitFailure
+}
+
+// isConnectionError: the network failed under the run (a vCenter that
+// reset the connection, an SSH connection that died and did not come
+// back), as opposed to a step that failed.
+func isConnectionError(err error) bool {
+	var ne net.Error
+	var ue *url.Error
+	return errors.Is(err, installer.ErrConnectionLost) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.As(err, &ue) || errors.As(err, &ne)
 }
 
 // usageError marks a bad flag or argument.

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
@@ -13,24 +10,32 @@ func newPlanCmd(g *globalOptions) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
 		Use:   "plan --config FILE",
-		Short: "Show what install would create and install; changes nothing",
-		Args:  cobra.NoArgs,
+		Short: "Run every read-only check install would and show, per node, what it would do; changes nothing",
+		Long: flowHelp(`plan is install's dry run: it connects to vCenter and the existing nodes (read only: it
+writes nothing in vCenter or on a node; new host keys are recorded in known_hosts), runs every
+check install runs before changing anything (inventory names, template, privileges, capacity,
+VM names and addresses in use, node identity, DC/OS config drift) and prints per node exactly
+what install would do. It exits non-zero when install would fail, with the same exit code.`, installer.InstallFlow()),
+		Example: `  dcos-vsphere plan --config cluster.yaml
+  dcos-vsphere plan --config cluster.yaml -o json`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := f.loadConfig(cmd)
+			c, files, err := loadWithGenconf(cmd, f)
 			if err != nil {
 				return err
 			}
-			f.reportCmd = true
-			return runCluster(cmd, g, f, c, "plan", func(ctx context.Context, r *installer.Run) error {
-				_, plan, err := installer.Observe(ctx, r, false)
-				if err != nil {
-					return err
+			f.dryRun = true
+			res, err := runFlow(cmd, g, f, c, flowRun{flow: installer.InstallFlow(), files: files})
+			if res != nil {
+				if werr := writeResult(cmd, g, res, res.WritePlan); werr != nil {
+					return werr
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "Plan for cluster %s:\n%s", c.Name, plan)
-				return nil
-			})
+				if err != nil {
+					return reportedError{err}
+				}
+			}
+			return err
 		},
 	}
-	f.register(cmd, false)
+	f.register(cmd, 0)
 	return cmd
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ func newRegistryCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",
 		Short: "The shared container registry (ACR) of cluster.yaml",
-		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usageError{errors.New("registry needs a subcommand: check")}
 		},
@@ -28,12 +26,12 @@ func newRegistryCmd(g *globalOptions) *cobra.Command {
 
 // registryCheckFlags are the flags of `registry check`.
 type registryCheckFlags struct {
-	config, image, output string
-	push                  bool
-	timeout               time.Duration
+	config, image string
+	push          bool
+	timeout       time.Duration
 }
 
-func newRegistryCheckCmd(_ *globalOptions) *cobra.Command {
+func newRegistryCheckCmd(g *globalOptions) *cobra.Command {
 	f := &registryCheckFlags{}
 	cmd := &cobra.Command{
 		Use:   "check --config FILE",
@@ -45,31 +43,26 @@ registry.checkImage (manifest and config blob; a repository alone: its tag list)
 and, with --push or registry.checkPush, a started and cancelled upload.
 TLS is verified (system roots plus registry.caFile); ~/.docker is never read.
 
-Exit codes: 0 all checks passed; 3 connection, TLS or authentication failure
-(wrong password, expired service principal, no pull/push right); 1 the image
-does not exist; 2 bad config or usage.
-
-Examples:
-  dcos-vsphere registry check --config cluster.yaml
+With -o json, stdout is one JSON object: ok, server, username, realm, service,
+steps (name, ok, detail, millis), image, and on failure error (kind, message,
+exitCode). A failed check exits 3 (connection, TLS or authentication: wrong
+password, expired service principal, no pull/push right) or 1 (the image does
+not exist).`,
+		Example: `  dcos-vsphere registry check --config cluster.yaml
   dcos-vsphere registry check --config cluster.yaml --image samples/hello:1.0 --push -o json`,
-		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runRegistryCheck(cmd, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runRegistryCheck(cmd, g, f) },
 	}
 	fs := cmd.Flags()
 	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml)")
 	fs.StringVar(&f.image, "image", "", "image (repository:tag) or repository to pull-check (default registry.checkImage)")
 	fs.BoolVar(&f.push, "push", false, "also check the right to push to the image's repository (default registry.checkPush)")
 	fs.DurationVar(&f.timeout, "timeout", registry.DefaultCheckTimeout, "limit for the whole check")
-	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json (one JSON object)")
 	return cmd
 }
 
-func runRegistryCheck(cmd *cobra.Command, f *registryCheckFlags) error {
+func runRegistryCheck(cmd *cobra.Command, g *globalOptions, f *registryCheckFlags) error {
 	if f.config == "" {
 		return usageError{errors.New("--config is required")}
-	}
-	if f.output != "text" && f.output != "json" {
-		return usageError{fmt.Errorf("--output must be text or json, not %q", f.output)}
 	}
 	if f.timeout <= 0 {
 		return usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
@@ -85,6 +78,9 @@ func runRegistryCheck(cmd *cobra.Command, f *registryCheckFlags) error {
 	if r.Server == "" {
 		return &config.Errors{File: f.config, List: []config.FieldError{{File: f.config, Path: "registry.server",
 			Message: "no registry in this config: set registry.server, registry.username and registry.password (or registry.passwordFile)"}}}
+	}
+	if err := c.CheckRegistryFiles(); err != nil {
+		return err // registry.caFile is no CA bundle: exit code 2
 	}
 	o := registry.CheckOptions{CAFile: r.CAFile, Image: r.CheckImage, Push: r.CheckPush, Timeout: f.timeout}
 	if cmd.Flags().Changed("image") {
@@ -106,15 +102,16 @@ func runRegistryCheck(cmd *cobra.Command, f *registryCheckFlags) error {
 	if res == nil {
 		res = &registry.Result{Server: creds.Host(), Username: creds.Username}
 	}
-	out := cmd.OutOrStdout()
-	if f.output == "json" {
-		if err := writeCheckJSON(out, res, checkErr); err != nil {
-			return err
-		}
-		return checkErr
+	if err := writeResult(cmd, g, checkReportOf(res, checkErr), func(w io.Writer) error {
+		writeCheckText(w, res, checkErr)
+		return nil
+	}); err != nil {
+		return err
 	}
-	writeCheckText(out, res, checkErr)
-	return checkErr
+	if checkErr != nil {
+		return reportedError{checkErr} // the output has it; main sets the exit code
+	}
+	return nil
 }
 
 // checkReport is the one JSON object of `registry check -o json`.
@@ -130,7 +127,7 @@ type checkError struct {
 	ExitCode int    `json:"exitCode"`
 }
 
-func writeCheckJSON(w io.Writer, res *registry.Result, err error) error {
+func checkReportOf(res *registry.Result, err error) checkReport {
 	rep := checkReport{OK: err == nil, Result: res}
 	if err != nil {
 		rep.Error = &checkError{Kind: string(registry.KindOther), Message: err.Error(), ExitCode: exitFailure}
@@ -139,9 +136,7 @@ func writeCheckJSON(w io.Writer, res *registry.Result, err error) error {
 			rep.Error.Kind, rep.Error.ExitCode = string(re.Kind), re.ExitCode()
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	return rep
 }
 
 func writeCheckText(w io.Writer, res *registry.Result, err error) {

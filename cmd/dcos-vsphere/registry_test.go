@@ -172,6 +172,7 @@ func TestRegistryCheck(t *testing.T) {
 		{name: "push without image", yaml: section, args: []string{"--push"}, code: 2, stderr: []string{"a push check needs a repository"}},
 		{name: "bad output", yaml: section, args: []string{"-o", "yaml"}, code: 2, stderr: []string{"--output must be text or json"}},
 		{name: "bad config", yaml: section + "  checkPush: yes\n", code: 2, stderr: []string{"registry.checkPush: expected true or false"}},
+		{name: "caFile not a CA", yaml: strings.Replace(section, r.CAFile(), good, 1), code: 2, stderr: []string{"registry.caFile: " + good + " holds no PEM certificate"}},
 	} {
 		path := registryConfig(t, cc.yaml)
 		out, errOut, code := run(t, append([]string{"registry", "check", "--config", path}, cc.args...)...)

@@ -23,6 +23,30 @@ func renderLocated(c *config.Cluster) (*genconf.Files, error) {
 	return files, err
 }
 
+// joinConfigErrors merges config problems into one *config.Errors sorted
+// by line (every problem at once); another kind of error wins as it is.
+func joinConfigErrors(errs ...error) error {
+	var all *config.Errors
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ce *config.Errors
+		if !errors.As(err, &ce) {
+			return err
+		}
+		if all == nil {
+			all = &config.Errors{File: ce.File}
+		}
+		all.List = append(all.List, ce.List...)
+	}
+	if all == nil {
+		return nil
+	}
+	all.Sort()
+	return all
+}
+
 // renderGenconf renders the genconf inputs the bootstrap node gets.
 func renderGenconf(c *config.Cluster) (installer.GenconfFiles, error) {
 	files, err := renderLocated(c)

@@ -6,22 +6,41 @@ import (
 
 // globalOptions are the flags shared by every command.
 type globalOptions struct {
-	debug bool
+	debug  bool
+	output string
+	sig    *signals
 }
 
-func newRootCmd() *cobra.Command {
-	g := &globalOptions{}
+// exitCodesHelp is appended to every command's help.
+const exitCodesHelp = `
+Exit codes:
+  0    success (also: nothing to do)
+  1    install or runtime failure (a node failed, health did not converge, --timeout)
+  2    bad config or usage, or a config that conflicts with what exists
+       (a planned VM name or address in use by something else, a node that is
+       not the VM it should be, a changed DC/OS config)
+  3    vCenter or SSH connection, authentication or host key failure
+  4    status: some node is down, unreachable, not installed or not healthy
+  130  stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); run the same command again to resume
+`
+
+func newRootCmd(sig *signals) (*cobra.Command, *globalOptions) {
+	g := &globalOptions{sig: sig}
 	root := &cobra.Command{
 		Use:           "dcos-vsphere",
 		Short:         "Install DC/OS 1.9 on VMware vSphere, safely re-runnable",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return g.checkOutput()
+		},
 	}
-	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "print debug output")
+	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "print debug output (remote output lines too)")
+	root.PersistentFlags().StringVarP(&g.output, "output", "o", outputText, "output format: text or json (json: stdout carries only JSON, errors included)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	// One constructor per command, each in its own file.
 	root.AddCommand(
-		newVersionCmd(),
+		newVersionCmd(g),
 		newValidateCmd(g),
 		newGenconfCmd(g),
 		newInitCmd(g),
@@ -33,5 +52,21 @@ func newRootCmd() *cobra.Command {
 		newDestroyCmd(g),
 		newRegistryCmd(g),
 	)
-	return root
+	forEachCommand(root, func(c *cobra.Command) {
+		if c.Args == nil {
+			c.Args = noArgs
+		}
+		c.Long = c.Long + "\n" + exitCodesHelp
+		if c.Long == "\n"+exitCodesHelp {
+			c.Long = c.Short + "\n" + exitCodesHelp
+		}
+	})
+	return root, g
+}
+
+func forEachCommand(c *cobra.Command, f func(*cobra.Command)) {
+	f(c)
+	for _, sub := range c.Commands() {
+		forEachCommand(sub, f)
+	}
 }

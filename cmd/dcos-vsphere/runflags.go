@@ -11,44 +11,61 @@ import (
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
 )
 
-// runFlags are the flags of every command that acts on a cluster.
+// runFlags are the flags of every command that runs a flow on a cluster.
 type runFlags struct {
 	config      string
 	concurrency int
 	timeout     time.Duration
 	nodeTimeout time.Duration
 	logFile     string
-	output      string
 	noTUI       bool
 	dryRun      bool
-	// reportCmd marks plan/status/destroy: their result goes to stdout,
-	// so progress lines go to stderr and the TUI is off.
-	reportCmd bool
 }
 
-func (f *runFlags) register(cmd *cobra.Command, withDryRun bool) {
+// flowFlags says which run flags a command has.
+type flowFlags int
+
+const (
+	withDryRun flowFlags = 1 << iota // install, add-agents
+	withTUI                          // the progress view (streaming commands)
+)
+
+func (f *runFlags) register(cmd *cobra.Command, which flowFlags) {
 	fs := cmd.Flags()
 	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml)")
 	fs.IntVar(&f.concurrency, "concurrency", installer.DefaultConcurrency, "nodes worked on at once")
 	fs.DurationVar(&f.timeout, "timeout", installer.DefaultTimeout, "limit for the whole run")
 	fs.DurationVar(&f.nodeTimeout, "node-timeout", installer.DefaultNodeTimeout, "limit for one node's install and for the health wait")
-	fs.StringVar(&f.logFile, "log-file", "", "debug log file (default: <state dir>/logs/<command>-<time>.log)")
-	fs.StringVarP(&f.output, "output", "o", "text", "output format: text or json")
-	fs.BoolVar(&f.noTUI, "no-tui", false, "plain line output even on a terminal")
-	if withDryRun {
-		fs.BoolVar(&f.dryRun, "dry-run", false, "show what would be done, change nothing")
+	fs.StringVar(&f.logFile, "log-file", "", "debug log file (default: <state dir>/logs/<command>-<time>-<pid>.log)")
+	if which&withTUI != 0 {
+		fs.BoolVar(&f.noTUI, "no-tui", false, "plain line output even on a terminal")
+	}
+	if which&withDryRun != 0 {
+		fs.BoolVar(&f.dryRun, "dry-run", false, "run every read-only check and show what would be done, change nothing (same as plan)")
 	}
 }
 
-// loadConfig reads and validates the config, printing warnings.
+// loadConfig reads and validates the config (and checks the files it
+// names), printing warnings.
 func (f *runFlags) loadConfig(cmd *cobra.Command) (*config.Cluster, error) {
+	c, err := f.loadConfigOnly(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.CheckFiles(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// loadConfigOnly is loadConfig without the file checks (destroy needs
+// neither the SSH key nor the installer).
+func (f *runFlags) loadConfigOnly(cmd *cobra.Command) (*config.Cluster, error) {
 	if f.config == "" {
 		return nil, usageError{fmt.Errorf("--config is required (write one with `dcos-vsphere init` or use the guided `dcos-vsphere install` on a terminal)")}
-	}
-	if f.output != "text" && f.output != "json" {
-		return nil, usageError{fmt.Errorf("--output must be text or json, not %q", f.output)}
 	}
 	c, warnings, err := config.Load(f.config)
 	for _, w := range warnings {
@@ -77,18 +94,20 @@ func isTerminal(w any) bool {
 }
 
 // useTUI decides between the progress TUI and plain lines.
-func (f *runFlags) useTUI(cmd *cobra.Command) bool {
-	return !f.noTUI && f.output == "text" && isTerminal(cmd.OutOrStdout()) && os.Getenv("CI") == ""
+func (f *runFlags) useTUI(cmd *cobra.Command, g *globalOptions) bool {
+	return !f.noTUI && !g.json() && isTerminal(cmd.OutOrStdout()) && os.Getenv("CI") == ""
 }
 
-// debugLog opens the always-written debug log (0600).
+// debugLog opens the always-written debug log (0600, also when the file
+// named by --log-file existed with looser permissions). The default name
+// is unique per run: two runs never share a log.
 func (f *runFlags) debugLog(c *config.Cluster, command string) (*os.File, error) {
 	path := f.logFile
 	if path == "" {
-		path = filepath.Join(c.StateDir(), "logs", fmt.Sprintf("%s-%s.log", command, time.Now().UTC().Format("20060102T150405Z")))
+		path = filepath.Join(c.StateDir(), "logs", fmt.Sprintf("%s-%s-%d.log", command, time.Now().UTC().Format("20060102T150405.000Z"), os.Getpid()))
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create log directory: %w", err)
 	}
-	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	return fsutil.EnsureMode(path, 0o600)
 }

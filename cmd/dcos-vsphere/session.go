@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,98 +11,141 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/tui"
 )
 
-// runCluster sets up everything a cluster command shares (state, debug
-// log, renderer, vCenter and SSH wiring) and runs work with it. On failure
-// it names the debug log.
-func runCluster(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluster, command string,
-	work func(ctx context.Context, r *installer.Run) error) error {
+// flowRun is one command's flow on one cluster.
+type flowRun struct {
+	flow  installer.Flow
+	files installer.GenconfFiles
+	// changes: the flow changes the cluster, so it takes the cluster's run
+	// lock (one such run at a time).
+	changes bool
+	// streams: the run's events are the command's output (install,
+	// add-agents); otherwise the command prints the result at the end and
+	// progress goes only to the debug log (and stderr with --debug).
+	streams bool
+}
+
+// runFlow sets up everything a cluster command shares (lock, state, debug
+// log, renderers, vCenter and SSH wiring), runs the flow and returns its
+// result. On failure it names the debug log.
+func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluster, fr flowRun) (*installer.Result, error) {
+	name := fr.flow.Name
+	if fr.changes && !f.dryRun {
+		unlock, err := installer.Lock(c.StateDir(), c.Name, name)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	state, err := installer.OpenState(installer.StatePath(c.StateDir()), c.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	logFile, err := f.debugLog(c, command)
+	logFile, err := f.debugLog(c, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer logFile.Close()
-	fileSink := &installer.PlainRenderer{W: logFile, Debug: true}
-	fmt.Fprintf(logFile, "dcos-vsphere %s %s --config %s\n", version, command, f.config)
-
-	r := &installer.Run{
-		Cluster: c,
-		Options: f.options(g),
-		State:   state,
+	fmt.Fprintf(logFile, "dcos-vsphere %s %s --config %s\n", version, name, f.config)
+	if state.Notice != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", state.Notice)
+		fmt.Fprintln(logFile, "warning:", state.Notice)
 	}
+
+	r := &installer.Run{Cluster: c, Options: f.options(g), State: state, Files: fr.files, LogPath: logFile.Name()}
 	r.ConnectCloud = installer.VSphereConnector(c, func(msg string) {
 		r.Events.Emit(installer.Event{Kind: installer.Warning, Message: msg})
 	})
+	g.sig.enableGraceful() // the phases finish running steps on a first Ctrl-C
 
-	softStopCapable.Store(true) // the phases finish running steps on a first Ctrl-C
-	run := func(ctx context.Context, screen installer.Sink) error {
-		events := installer.NewFanout(fileSink, screen)
+	fileSink := &installer.PlainRenderer{W: logFile, Debug: true}
+	run := func(ctx context.Context, screen installer.Sink) (*installer.Result, error) {
+		sinks := []installer.Sink{fileSink}
+		if screen != nil {
+			sinks = append(sinks, screen)
+		}
+		events := installer.NewFanout(sinks...)
 		r.Events = events
 		r.Dialer = installer.NewSSHDialer(c, events)
-		return work(ctx, r)
+		return r.Execute(ctx, fr.flow)
 	}
 
-	if f.reportCmd {
-		err = run(cmd.Context(), &installer.PlainRenderer{W: cmd.ErrOrStderr(), Debug: g.debug})
-	} else if f.useTUI(cmd) {
-		view := tui.NewProgress("dcos-vsphere " + command + " " + c.Name)
-		view.Expect(installer.PhaseTitles(command)...)
-		view.LogFile = logFile.Name()
-		// The view ends with the phase list; the summary (UI URL, nodes)
-		// is printed below it once the screen is released.
-		var summaryText string
-		err = view.Run(cmd.Context(), func(viewCtx context.Context, screen installer.Sink) error {
-			// The view's first ctrl+c cancels viewCtx: make that the
-			// graceful stop (running steps finish, state saved). Its
-			// second ctrl+c quits the program at once.
-			soft := make(chan struct{})
-			finished := make(chan struct{})
-			defer close(finished)
-			go func() {
-				select {
-				case <-viewCtx.Done():
-					close(soft)
-				case <-finished:
-				}
-			}()
-			workCtx := installer.WithSoftStop(cmd.Context(), soft)
-			return run(workCtx, installer.NewFanout(screen, installer.SinkFunc(func(e installer.Event) {
-				if e.Kind == installer.Info && e.Phase == "Summary" {
-					summaryText = e.Message
-				}
-			})))
-		})
-		if summaryText != "" {
-			fmt.Fprintln(cmd.OutOrStdout(), summaryText)
-		}
-	} else if f.output == "json" {
-		err = run(cmd.Context(), installer.NewJSONRenderer(cmd.OutOrStdout()))
-	} else {
-		err = run(cmd.Context(), &installer.PlainRenderer{W: cmd.OutOrStdout(), Debug: g.debug})
+	var res *installer.Result
+	switch {
+	case fr.streams && f.useTUI(cmd, g):
+		res, err = runWithProgressView(cmd, c, fr.flow, logFile.Name(), run)
+	case fr.streams && g.json():
+		res, err = run(cmd.Context(), installer.NewJSONRenderer(cmd.OutOrStdout()))
+	case fr.streams:
+		res, err = run(cmd.Context(), &installer.PlainRenderer{W: cmd.OutOrStdout(), Debug: g.debug})
+	case g.debug:
+		res, err = run(cmd.Context(), &installer.PlainRenderer{W: cmd.ErrOrStderr(), Debug: true})
+	default:
+		res, err = run(cmd.Context(), nil)
 	}
 	if err != nil {
 		fmt.Fprintf(logFile, "FAILED: %v\n", err)
-		fmt.Fprintf(os.Stderr, "debug log: %s\n", logFile.Name())
+		fmt.Fprintf(cmd.ErrOrStderr(), "debug log: %s\n", logFile.Name())
 	}
-	return err
+	if fr.streams && res != nil {
+		// The result is the output: the summary for people, or the last
+		// JSON line (already written); the error is in it.
+		if !g.json() {
+			if werr := res.WriteSummary(cmd.OutOrStdout()); werr != nil && err == nil {
+				err = werr
+			}
+		}
+		if err != nil && g.json() {
+			return res, reportedError{err}
+		}
+	}
+	return res, err
 }
 
-// runWithGenconf loads the config, renders its DC/OS genconf files (the
-// DC/OS rules are checked before anything is touched) and runs work.
-func runWithGenconf(cmd *cobra.Command, g *globalOptions, f *runFlags, command string,
-	work func(ctx context.Context, r *installer.Run, files installer.GenconfFiles) error) error {
+// runWithProgressView runs the flow under the terminal progress view. The
+// view's first ctrl+c is the graceful stop (running steps finish, state
+// saved); its second quits the program at once.
+func runWithProgressView(cmd *cobra.Command, c *config.Cluster, flow installer.Flow, logPath string,
+	run func(ctx context.Context, screen installer.Sink) (*installer.Result, error)) (*installer.Result, error) {
+	view := tui.NewProgress("dcos-vsphere " + flow.Name + " " + c.Name)
+	for _, p := range flow.Infos() {
+		view.Expect(p.Title)
+	}
+	view.LogFile = logPath
+	var res *installer.Result
+	err := view.Run(cmd.Context(), func(viewCtx context.Context, screen installer.Sink) error {
+		soft := make(chan struct{})
+		finished := make(chan struct{})
+		defer close(finished)
+		go func() {
+			select {
+			case <-viewCtx.Done():
+				close(soft)
+			case <-finished:
+			}
+		}()
+		var err error
+		res, err = run(installer.WithSoftStop(cmd.Context(), soft), screen)
+		return err
+	})
+	return res, err
+}
+
+// loadWithGenconf loads the config and renders its DC/OS genconf files (the
+// DC/OS rules are checked before anything is touched) for flows that
+// install.
+func loadWithGenconf(cmd *cobra.Command, f *runFlags) (*config.Cluster, installer.GenconfFiles, error) {
 	c, err := f.loadConfig(cmd)
 	if err != nil {
-		return err
+		return nil, installer.GenconfFiles{}, err
 	}
 	files, err := renderGenconf(c)
 	if err != nil {
-		return err
+		return nil, installer.GenconfFiles{}, err
 	}
-	return runCluster(cmd, g, f, c, command, func(ctx context.Context, r *installer.Run) error {
-		return work(ctx, r, files)
-	})
+	return c, files, nil
+}
+
+// flowHelp is a flow's phase list for a command's --help.
+func flowHelp(intro string, flow installer.Flow) string {
+	return intro + "\n\nPhases (id, title, what it does):\n" + flow.Help()
 }

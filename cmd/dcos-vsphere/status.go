@@ -1,43 +1,53 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"fmt"
+	"errors"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 )
 
+// errUnhealthy is status's answer when some node is not up.
+var errUnhealthy = exitError{errors.New("the cluster is not healthy"), exitUnhealthy}
+
+// exitError is an error with its exit code.
+type exitError struct {
+	error
+	code int
+}
+
+func (e exitError) ExitCode() int { return e.code }
+
 func newStatusCmd(g *globalOptions) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
 		Use:   "status --config FILE",
-		Short: "List the cluster's VMs, IPs and per-node DC/OS health",
-		Long: `status lists every VM of the cluster (also agents added with add-agents,
-marked with *), whether SSH answers, whether DC/OS is installed and the
-node's health (Exhibitor and Mesos master on masters, registration on agents).`,
-		Args: cobra.NoArgs,
+		Short: "List the cluster's VMs, IPs and per-node DC/OS state and health; exit 4 when not healthy",
+		Long: flowHelp(`status lists every VM of the cluster (also agents added with add-agents, marked with *),
+its ESXi host, whether SSH answers (and the node proves to be its VM), whether DC/OS is installed,
+partly installed or not, and the node's health (Exhibitor and Mesos master on masters,
+registration on agents). It changes nothing, and exits 4 when any node is not up and healthy.`, installer.StatusFlow()),
+		Example: `  dcos-vsphere status --config cluster.yaml
+  dcos-vsphere status --config cluster.yaml -o json | jq '.nodes[] | {name, health}'`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.loadConfig(cmd)
 			if err != nil {
 				return err
 			}
-			f.reportCmd = true
-			return runCluster(cmd, g, f, c, "status", func(ctx context.Context, r *installer.Run) error {
-				sts, _, err := installer.Observe(ctx, r, true)
-				if err != nil {
-					return err
-				}
-				if f.output == "json" {
-					return json.NewEncoder(cmd.OutOrStdout()).Encode(sts)
-				}
-				fmt.Fprint(cmd.OutOrStdout(), installer.FormatStatus(sts))
-				return nil
-			})
+			res, err := runFlow(cmd, g, f, c, flowRun{flow: installer.StatusFlow()})
+			if err != nil {
+				return err
+			}
+			if err := writeResult(cmd, g, res, res.WriteStatus); err != nil {
+				return err
+			}
+			if !res.Healthy() {
+				return reportedError{errUnhealthy}
+			}
+			return nil
 		},
 	}
-	f.register(cmd, false)
+	f.register(cmd, 0)
 	return cmd
 }

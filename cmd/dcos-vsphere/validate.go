@@ -2,56 +2,67 @@ package main
 
 import (
 	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
-	"github.com/spf13/cobra"
 )
 
 // newValidateCmd checks cluster.yaml without touching vCenter or nodes:
 // every problem at once, exit code 2 when there is any.
-func newValidateCmd(_ *globalOptions) *cobra.Command {
+func newValidateCmd(g *globalOptions) *cobra.Command {
 	var path string
 	cmd := &cobra.Command{
-		Use:   "validate",
+		Use:   "validate [--config FILE]",
 		Short: "Check cluster.yaml and report every problem with its line",
 		Long: "validate decodes cluster.yaml strictly (unknown keys, wrong types and nulls are errors),\n" +
 			"resolves secrets from the environment or *File paths, and checks the cross-field rules\n" +
-			"(master count, IP collisions, network membership, host names, ports).\n" +
-			"Exit code 0 when valid, 2 when not.",
-		Args: noArgs,
+			"(master count, IP collisions, network membership, host names, ports) and the DC/OS 1.9\n" +
+			"rules. It touches neither vCenter nor any node. Exit code 0 when valid, 2 when not.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, warns, err := config.Load(path)
 			for _, w := range warns {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 			}
 			if err == nil {
-				_, err = renderGenconf(c) // the DC/OS 1.9 rules on dcos.*
+				// the files it names and the DC/OS 1.9 rules on dcos.*, all at once
+				_, gerr := renderGenconf(c)
+				err = joinConfigErrors(c.CheckFiles(), gerr)
 			}
 			if err != nil {
+				if g.json() {
+					return err
+				}
 				return fmt.Errorf("invalid config %s:\n%w", path, err)
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), summary(c))
-			return nil
+			res := validateResult(c)
+			return writeResult(cmd, g, res, func(w io.Writer) error {
+				_, err := fmt.Fprintf(w, "ok: cluster %s, %d bootstrap, %d masters, %d agents, %d public agents\n",
+					res.Cluster, res.Bootstrap, res.Masters, res.Agents, res.PublicAgents)
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&path, "config", "c", "cluster.yaml", "cluster config file")
 	return cmd
 }
 
-// summary is the one-line success report of validate.
-func summary(c *config.Cluster) string {
+// validation is validate's result.
+type validation struct {
+	Valid        bool   `json:"valid"`
+	Cluster      string `json:"cluster"`
+	Bootstrap    int    `json:"bootstrap"`
+	Masters      int    `json:"masters"`
+	Agents       int    `json:"agents"`
+	PublicAgents int    `json:"publicAgents"`
+}
+
+func validateResult(c *config.Cluster) validation {
 	count := map[config.Role]int{}
 	for _, n := range c.AllNodes() {
 		count[n.Role]++
 	}
-	return fmt.Sprintf("ok: cluster %s, %d bootstrap, %d masters, %d agents, %d public agents",
-		c.Name, count[config.RoleBootstrap], count[config.RoleMaster], count[config.RoleAgent], count[config.RolePublicAgent])
-}
-
-// noArgs is cobra.NoArgs reported as a usage error (exit code 2).
-func noArgs(cmd *cobra.Command, args []string) error {
-	if err := cobra.NoArgs(cmd, args); err != nil {
-		return usageError{err}
-	}
-	return nil
+	return validation{Valid: true, Cluster: c.Name, Bootstrap: count[config.RoleBootstrap], Masters: count[config.RoleMaster],
+		Agents: count[config.RoleAgent], PublicAgents: count[config.RolePublicAgent]}
 }

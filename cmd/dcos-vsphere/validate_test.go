@@ -2,26 +2,30 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run executes the CLI with args and returns stdout, stderr and the
 // exit code main would use.
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
-	root := newRootCmd()
+	root, g := newRootCmd(&signals{soft: make(chan struct{})})
 	var out, errOut bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&errOut)
 	root.SetArgs(args)
 	err := root.Execute()
-	code := exitCodeOf(err)
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
+	code := report(err, g, &out, &errOut, false)
 	return out.String(), errOut.String(), code
 }
 
@@ -94,9 +98,11 @@ func TestInitWritesExampleOnce(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("mode = %o, want 600", st.Mode().Perm())
 	}
-	// The example validates once its variables are set.
+	// The example validates once its variables are set and the files it
+	// names exist (validate checks them).
 	t.Setenv("VCENTER_PASSWORD", "a")
 	t.Setenv("REGISTRY_PASSWORD", "b")
+	writeExampleFiles(t, filepath.Dir(path))
 	out, errOut, code = run(t, "validate", "--config", path)
 	if code != 0 || !strings.HasPrefix(out, "ok: cluster dcos-lab, 1 bootstrap, 3 masters, 3 agents, 1 public agents") {
 		t.Errorf("validate example: exit %d out %q err %q", code, out, errOut)
@@ -119,5 +125,31 @@ func TestInitWritesExampleOnce(t *testing.T) {
 	st, _ = os.Stat(path)
 	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), "# cluster.yaml") || st.Mode().Perm() != 0o600 {
 		t.Errorf("--force: mode %o, content starts %q", st.Mode().Perm(), string(b[:min(20, len(b))]))
+	}
+}
+
+// writeExampleFiles puts next to init's example the files it names: an SSH
+// key (the fixture's), a CA bundle (a self-signed certificate made here)
+// and a placeholder installer.
+func writeExampleFiles(t *testing.T, dir string) {
+	t.Helper()
+	key, err := os.ReadFile("../../testdata/config/good/id_rsa")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotAfter: time.Now().Add(time.Hour), IsCA: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, priv.Public(), priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{
+		"id_rsa":                  key,
+		"vcenter-ca.pem":          pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		"dcos_generate_config.sh": []byte("#!/bin/sh\nexit 1\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -200,3 +200,54 @@ func fakeAddr(addr string) net.Addr {
 	fmt.Sscan(port, &p)
 	return &net.TCPAddr{IP: net.ParseIP(host), Port: p}
 }
+
+// ForgetHost removes every entry for addr (host or host:port) from the
+// known_hosts file: the machine that had the key is gone (its VM was
+// destroyed), so a new machine at that address is not a key mismatch.
+// Hashed entries cannot be matched and are left alone.
+func ForgetHost(file, addr string) error {
+	if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	unlock, err := lockKnownHosts(file)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("known_hosts: read %s: %w", file, err)
+	}
+	want := knownhosts.Normalize(addr)
+	var out []string
+	dropped := false
+	for _, line := range strings.SplitAfter(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 2 && !strings.HasPrefix(fields[0], "#") && !strings.HasPrefix(fields[0], "|") {
+			hostsField := fields[0]
+			if strings.HasPrefix(hostsField, "@") && len(fields) >= 3 {
+				hostsField = fields[1]
+			}
+			match := false
+			for _, h := range strings.Split(hostsField, ",") {
+				if h == want {
+					match = true
+				}
+			}
+			if match {
+				dropped = true
+				continue
+			}
+		}
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	if !dropped {
+		return nil
+	}
+	if err := fsutil.WriteAtomic(file, []byte(strings.Join(out, "")), 0o600); err != nil {
+		return fmt.Errorf("known_hosts: remove %s from %s: %w", want, file, err)
+	}
+	return nil
+}

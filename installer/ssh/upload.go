@@ -26,6 +26,11 @@ const (
 	uploadFinalizeTimeout = 10 * time.Minute
 )
 
+// StagingPrefix starts the name of every temp file an upload writes, so
+// that the ones an interrupted upload leaves (the process killed, the
+// connection cut) can be found and removed safely: nothing else is named so.
+const StagingPrefix = ".dcos-vsphere-"
+
 // UploadOptions tune one upload.
 type UploadOptions struct {
 	// Progress receives bytes sent so far and the total; the caller derives
@@ -48,7 +53,7 @@ type UploadResult struct {
 }
 
 // Upload copies localPath to remotePath with the given mode. The content is
-// written over SFTP to ".<name>.tmp-<random>" in the destination directory
+// written over SFTP to StagingPrefix+"<name>.tmp-<random>" in the destination directory
 // while the host hashes what lands in that file (openssl dgst -sha256, or
 // sha256sum); on a match it is chmod-ed and renamed into place, so readers
 // never see a partial or corrupt file. A remote file with the same content
@@ -146,7 +151,7 @@ func (c *Client) upload(ctx context.Context, r io.Reader, size int64, remotePath
 	if dir == "" {
 		dir = "."
 	}
-	tmpName := "." + name + ".tmp-" + randomHex(6)
+	tmpName := StagingPrefix + name + ".tmp-" + randomHex(6)
 	final := path.Join(dir, tmpName) // next to the destination: rename is atomic
 	staged := final
 	if opts.Sudo {

@@ -40,7 +40,7 @@ func uploadT(t *testing.T, c *Client, local, remote string, mode os.FileMode, op
 
 func tempLeftovers(t *testing.T, dir string) []string {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(dir, ".*.tmp-*"))
+	m, _ := filepath.Glob(filepath.Join(dir, StagingPrefix+"*.tmp-*"))
 	return m
 }
 

@@ -310,7 +310,9 @@ class T(unittest.TestCase):
             self.assertEqual(st, [{'code': 3, 'description': 'serving', 'hostname': '127.0.0.1', 'isLeader': True}])
             self.assertEqual(read_json(w + '/exhibitor-self.json'), {'ip': '127.0.0.1', 'sees_all': True})
             wait_for('agent registered', lambda: (read_json(w + '/mesos-agent-snapshot.json') or {}).get('slave/registered') == 1)
-            self.assertEqual(read_json(d.AGENTS + '/127.0.0.1'), {'ip': '127.0.0.1', 'hostname': os.uname().nodename, 'role': 'agent'})
+            # the master writes the record in its own round: poll it, bounded
+            rec = wait_for('agent record at the master', lambda: read_json(d.AGENTS + '/127.0.0.1'))
+            self.assertEqual(rec, {'ip': '127.0.0.1', 'hostname': os.uname().nodename, 'role': 'agent'})
             snap = wait_for('master elected, one agent', lambda: (lambda s: s.get('master/slaves_active') == 1 and s)(read_json(w + '/mesos-master-snapshot.json') or {}))
             self.assertEqual((snap['registrar/log/recovered'], snap['master/elected'], snap['master/slaves_connected']), (1, 1, 1))
             # The master's own 3dt turns healthy once its units are (agent registered, leader known).

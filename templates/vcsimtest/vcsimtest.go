@@ -42,7 +42,8 @@ type Sim struct {
 	Thumbprint         string // server certificate SHA-256 thumbprint
 	CAFile             string // PEM of the server certificate
 
-	admin *vim25.Client
+	admin  *vim25.Client
+	denied *Denied // set by DenyPrivileges
 }
 
 // Options shape the simulated inventory.
@@ -51,6 +52,9 @@ type Options struct {
 	Pools      int // child pools per cluster (DC0_C0_RP1 ...)
 	// Folders puts datacenters inside folders (F0/DC0) when > 0.
 	Folders int
+	// HostThreads and HostMemoryGiB size every ESXi host (default
+	// DefaultHostThreads, DefaultHostMemoryGiB).
+	HostThreads, HostMemoryGiB int
 }
 
 // Start runs a fresh simulator for tb and stops it in tb.Cleanup.
@@ -83,6 +87,14 @@ func Start(tb testing.TB, opts Options) *Sim {
 		Thumbprint: srv.CertificateInfo().ThumbprintSHA256, CAFile: ca}
 	u.User = nil
 	s.URL = u.String()
+	threads, mem := opts.HostThreads, opts.HostMemoryGiB
+	if threads == 0 {
+		threads = DefaultHostThreads
+	}
+	if mem == 0 {
+		mem = DefaultHostMemoryGiB
+	}
+	s.sizeHosts(tb, threads, mem)
 	return s
 }
 
@@ -247,19 +259,16 @@ func (vm *failingTemplate) CloneVMTask(ctx *simulator.Context, req *types.CloneV
 }
 
 // SetFreeSpace fakes a datastore's free space (vcsim does not enforce it).
+// The datastore is found by name, also inside a datastore cluster.
 func (s *Sim) SetFreeSpace(tb testing.TB, datastore string, bytes int64) {
 	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	ds, err := find.NewFinder(s.Admin(tb)).Datastore(ctx, "DC0/datastore/"+datastore)
-	if err != nil {
-		tb.Fatalf("find datastore %s: %v", datastore, err)
+	for _, e := range s.Model.Map().All("Datastore") {
+		if e.Entity().Name == datastore {
+			s.update(e, types.PropertyChange{Name: "summary.freeSpace", Val: bytes})
+			return
+		}
 	}
-	simDS := s.Model.Map().Get(ds.Reference()).(*simulator.Datastore)
-	sctx := s.Model.Service.Context
-	sctx.WithLock(simDS, func() {
-		sctx.Update(simDS, []types.PropertyChange{{Name: "summary.freeSpace", Val: bytes}})
-	})
+	tb.Fatalf("vcsim has no datastore %s", datastore)
 }
 
 // Finder is a finder over the admin client.
