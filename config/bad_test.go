@@ -107,6 +107,13 @@ var badCatalogue = map[string][]want{
 	"registry-check-image-other-registry": {{29, 15, "registry.checkImage",
 		`image "other.example/samples/hello:1.0" names registry other.example, not myregistry.azurecr.io: give the repository alone (e.g. samples/hello:1.0)`}},
 	"registry-checkpush-without-image": {{29, 14, "registry.checkPush", "needs registry.checkImage: the repository the push check starts an upload in"}},
+	"acs-no-login-method":              {{26, 3, "acs", "no login method: set acs.keyFile (the ACS admin's private key) or acs.agent: true"}},
+	"acs-without-master":               {{25, 1, "acs.masterFQDN", "required when acs is configured"}},
+	"acs-port-out-of-range":            {{27, 12, "acs.sshPort", "port 70000 is outside 1-65535"}},
+	"acs-bad-fqdn-and-user": {
+		{26, 15, "acs.masterFQDN", `"ssh://myacs-mgmt.westeurope.cloudapp.azure.com:2200" is not a host name or IPv4 address`},
+		{27, 9, "acs.user", `"Azure User" is not a Linux user name`},
+	},
 }
 
 var badWarnings = map[string][]want{

@@ -15,8 +15,15 @@ const (
 	// DefaultIPDetectMethod is dcos.ipDetect.method: the source address
 	// the kernel uses toward the first master.
 	DefaultIPDetectMethod = "route"
-	// DefaultACSSSHPort is acs.sshPort: ACS masters listen for SSH on 2200.
+	// DefaultACSSSHPort is acs.sshPort: the Azure load balancer forwards
+	// 2200 to master 0's SSH (2200+i to master i).
 	DefaultACSSSHPort = 2200
+	// DefaultACSUser is acs.user: ACS's linuxAdminUsername default.
+	DefaultACSUser = "azureuser"
+	// DefaultACSKnownHostsName is acs.knownHostsFile's name in the state
+	// dir: ACS agents have private addresses that may also exist on the
+	// vSphere side, so their keys are kept apart.
+	DefaultACSKnownHostsName = "acs_known_hosts"
 	// DefaultBootstrapName is nodes.bootstrap.name.
 	DefaultBootstrapName = "bootstrap"
 	// StateDirName is the directory beside cluster.yaml holding state.
@@ -92,6 +99,14 @@ func (c *Cluster) applyDefaults() {
 	}
 	if c.ACS.SSHPort == 0 {
 		c.ACS.SSHPort = DefaultACSSSHPort
+	}
+	if c.ACS.Enabled() {
+		if c.ACS.User == "" {
+			c.ACS.User = DefaultACSUser
+		}
+		if c.ACS.KnownHostsFile == "" && c.Name != "" {
+			c.ACS.KnownHostsFile = filepath.Join(c.StateDir(), DefaultACSKnownHostsName)
+		}
 	}
 	if c.Nodes.Bootstrap.Name == "" {
 		c.Nodes.Bootstrap.Name = DefaultBootstrapName

@@ -129,6 +129,10 @@ func TestGoodThreeMastersExplicit(t *testing.T) {
 	if home, err := os.UserHomeDir(); err == nil && c.ACS.KeyFile != filepath.Join(home, ".ssh/acs_rsa") {
 		t.Errorf("acs.keyFile = %s, want ~ expanded", c.ACS.KeyFile)
 	}
+	if !c.ACS.Enabled() || c.ACS.User != "azureuser" || c.ACS.SSHPort != 2200 ||
+		c.ACS.KnownHostsFile != filepath.Join(c.StateDir(), "acs_known_hosts") {
+		t.Errorf("acs defaults: enabled %v user %q port %d knownHostsFile %q", c.ACS.Enabled(), c.ACS.User, c.ACS.SSHPort, c.ACS.KnownHostsFile)
+	}
 	if c.DCOS.Installer != "https://downloads.example/dcos/1.9.10/dcos_generate_config.sh" {
 		t.Errorf("installer URL was rewritten: %s", c.DCOS.Installer)
 	}

@@ -179,10 +179,26 @@ type Registry struct {
 	CheckPush bool `yaml:"checkPush"`
 }
 
-// ACS is the existing DC/OS cluster on Azure Container Service.
+// ACS is the existing DC/OS cluster on Azure Container Service. Its
+// agents are reached only through a master: SSH to MasterFQDN on
+// SSHPort (the Azure load balancer's NAT rule 2200+i -> master i:22),
+// then direct-tcpip to each agent's port 22.
 type ACS struct {
+	// MasterFQDN is the masters' public name
+	// (<dnsprefix>mgmt.<region>.cloudapp.azure.com) or address.
 	MasterFQDN string `yaml:"masterFQDN"`
-	SSHPort    int    `yaml:"sshPort"` // default 2200
-	User       string `yaml:"user"`
-	KeyFile    string `yaml:"keyFile"`
+	// SSHPort is 2200 for master 0 (default); 2200+i reaches master i.
+	SSHPort int `yaml:"sshPort"`
+	// User is the ACS admin user (default azureuser).
+	User string `yaml:"user"`
+	// KeyFile is the private key of the ACS admin user, or
+	KeyFile string `yaml:"keyFile"`
+	// Agent uses the keys of the ssh-agent at $SSH_AUTH_SOCK.
+	Agent bool `yaml:"agent"`
+	// KnownHostsFile records the master's key ([fqdn]:2200) and every
+	// agent's (by address); default: state dir/acs_known_hosts.
+	KnownHostsFile string `yaml:"knownHostsFile"`
 }
+
+// Enabled reports whether the config describes an ACS cluster.
+func (a ACS) Enabled() bool { return a.MasterFQDN != "" }

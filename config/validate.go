@@ -170,10 +170,25 @@ func validateSSH(c *Cluster, r *report) {
 func validateACS(c *Cluster, r *report) {
 	a := c.ACS
 	checkPort(r, "acs.sshPort", a.SSHPort)
-	if a.MasterFQDN == "" && (a.User != "" || a.KeyFile != "") {
-		r.err("acs.masterFQDN", "required when acs is configured")
+	if !a.Enabled() {
+		if a.User != "" || a.KeyFile != "" || a.Agent || a.KnownHostsFile != "" {
+			r.err("acs.masterFQDN", "required when acs is configured: the ACS masters' public name (<dnsprefix>mgmt.<region>.cloudapp.azure.com) or address")
+		}
+		return
 	}
-	if a.MasterFQDN != "" && !validDomain(a.MasterFQDN) {
-		r.err("acs.masterFQDN", fmt.Sprintf("%q is not a host name", a.MasterFQDN))
+	if !validDomain(a.MasterFQDN) || strings.HasSuffix(a.MasterFQDN, ".") {
+		r.err("acs.masterFQDN", fmt.Sprintf("%q is not a host name or IPv4 address (e.g. myacs-mgmt.westeurope.cloudapp.azure.com; no scheme, port or path)", a.MasterFQDN))
+	}
+	if !unixUser.MatchString(a.User) {
+		r.err("acs.user", fmt.Sprintf("%q is not a Linux user name (ACS's default is azureuser)", a.User))
+	}
+	if a.KeyFile == "" && !a.Agent {
+		r.err("acs", "no login method: set acs.keyFile (the ACS admin's private key) or acs.agent: true")
+	}
+	if a.SSHPort >= 1 && a.SSHPort <= 65535 && (a.SSHPort < DefaultACSSSHPort || a.SSHPort > DefaultACSSSHPort+4) && a.SSHPort != 22 {
+		r.warn("acs.sshPort", fmt.Sprintf("port %d: ACS masters are reached on 2200 (master 0) to 2204 (master 4) through the Azure load balancer", a.SSHPort))
 	}
 }
+
+// unixUser is a portable Linux user name (useradd's default rule).
+var unixUser = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)

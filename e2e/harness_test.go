@@ -105,6 +105,8 @@ type cluster struct {
 	IPDetect                       string // under dcos.ipDetect (default method: route)
 	Registry                       string // a registry: section
 	SudoPassword                   string // ssh.sudoPassword
+	Folder                         string // vcenter.folder (default e2e-<name>)
+	VCenterURL                     string // vcenter.url (default: the lab's)
 	lab                            *lab.Lab
 	masterIPs, agentIPs, publicIPs []string
 }
@@ -118,7 +120,7 @@ vcenter:
   datacenter: DC0
   cluster: DC0_C0
   datastore: LocalDS_0
-  folder: e2e-{{.Name}}
+  folder: {{.Folder}}
   network: VM Network
 template:
   name: centos7-template
@@ -194,6 +196,9 @@ func newCluster(t testing.TB, l *lab.Lab, name string, base, masters, agents, pu
 func (c *cluster) write(t testing.TB) {
 	t.Helper()
 	url, thumb, user, pwFile := c.lab.VCenter()
+	if c.VCenterURL != "" {
+		url = c.VCenterURL
+	}
 	var b bytes.Buffer
 	err := clusterYAML.Execute(&b, map[string]any{
 		"Name": c.Name, "URL": url, "User": user, "PasswordFile": pwFile, "Thumbprint": thumb,
@@ -201,7 +206,7 @@ func (c *cluster) write(t testing.TB) {
 		"Masters": c.Masters, "MasterRange": c.masterIPs[0] + "-" + c.masterIPs[len(c.masterIPs)-1],
 		"Agents": c.Agents, "AgentRange": c.AgentRange, "PublicAgents": c.PublicAgents, "PublicRange": c.PublicRange,
 		"KeyFile": c.lab.KeyFile(), "Installer": c.Installer, "Extra": c.Extra,
-		"IPDetect": c.IPDetect, "Registry": c.Registry, "SudoPassword": c.SudoPassword,
+		"IPDetect": c.IPDetect, "Registry": c.Registry, "SudoPassword": c.SudoPassword, "Folder": c.folder(),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -384,4 +389,11 @@ func tail(s string, n int) string {
 func (c *cluster) vcenterPasswordFile() string {
 	_, _, _, pw := c.lab.VCenter()
 	return pw
+}
+
+func (c *cluster) folder() string {
+	if c.Folder != "" {
+		return c.Folder
+	}
+	return "e2e-" + c.Name
 }

@@ -66,16 +66,6 @@ func (p checkHealth) nodes(r *Run) []VMSpec {
 	return out
 }
 
-// Plan: a dry run waits for nothing; the nodes it would install are the
-// ones whose health install would then wait for.
-func (p checkHealth) Plan(r *Run) []Action {
-	var out []Action
-	for _, n := range r.notInstalled(p.nodes(r)) {
-		out = append(out, Action{Phase: PhaseHealth, Node: n.Name, What: "wait until healthy"})
-	}
-	return out
-}
-
 func (p checkHealth) ShouldRun(r *Run) (bool, string) {
 	if len(p.nodes(r)) == 0 {
 		return false, "no node runs DC/OS"

@@ -55,7 +55,7 @@ func installAction(r *Run, n VMSpec) string {
 
 func (p installDCOS) Plan(r *Run) []Action {
 	var out []Action
-	for _, n := range p.targets(r) {
+	for _, n := range r.knownNotInstalled(p.targets(r)) {
 		out = append(out, Action{Phase: p.id, Node: n.Name, What: installAction(r, n)})
 	}
 	return out

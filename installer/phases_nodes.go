@@ -300,7 +300,7 @@ func (prepareNodes) ShouldRun(r *Run) (bool, string) {
 
 func (prepareNodes) Plan(r *Run) []Action {
 	var out []Action
-	for _, n := range r.notInstalled(r.wanted()) {
+	for _, n := range r.knownNotInstalled(r.wanted()) {
 		out = append(out, Action{Phase: PhasePrepareNodes, Node: n.Name, What: "install the prerequisites"})
 	}
 	return out
@@ -344,6 +344,27 @@ func (r *Run) writeMark(ctx context.Context, n VMSpec) error {
 		return fmt.Errorf("write %s: %w", markPath, err)
 	}
 	return nil
+}
+
+// stateUnknown: the node's VM exists but could not be probed (it is
+// powered off): what it needs is known only once it runs, so a plan
+// says "power on" and nothing more of it.
+func (r *Run) stateUnknown(name string) bool {
+	unknown := false
+	r.withNode(name, func(n *node) { unknown = n.vm != nil && n.facts == nil })
+	return unknown
+}
+
+// knownNotInstalled is notInstalled without the nodes whose state is
+// unknown (for plans).
+func (r *Run) knownNotInstalled(nodes []VMSpec) []VMSpec {
+	var out []VMSpec
+	for _, n := range r.notInstalled(nodes) {
+		if !r.stateUnknown(n.Name) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // notInstalled filters nodes that do not run DC/OS yet (the bootstrap node:

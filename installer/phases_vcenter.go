@@ -298,7 +298,7 @@ func (createVMs) Plan(r *Run) []Action {
 		if r.vm(s.Name) == nil {
 			out = append(out, Action{Phase: PhaseCreateVMs, Node: s.Name, What: fmt.Sprintf("clone (%s, %s, %d CPU, %d MB, %d GB)", s.Role, s.IP, s.CPUs, s.MemoryMB, s.DiskGB)})
 		} else {
-			out = append(out, Action{Phase: PhaseCreateVMs, Node: s.Name, What: "power on"})
+			out = append(out, Action{Phase: PhaseCreateVMs, Node: s.Name, What: "power on (what else it needs is read once it runs)"})
 		}
 	}
 	return out

@@ -3,7 +3,6 @@ package installer
 import (
 	"context"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
 
@@ -328,13 +327,6 @@ func StatePath(stateDir string) string { return filepath.Join(stateDir, "state.j
 
 // ClusterID is the cluster's id, known after connect-vcenter.
 func (r *Run) ClusterID() string { return r.clusterID }
-
-// sortedSpecs returns specs in role order (stable within a role).
-func sortedSpecs(specs []VMSpec) []VMSpec {
-	out := append([]VMSpec(nil), specs...)
-	sort.SliceStable(out, func(i, j int) bool { return roleOrder(out[i].Role) < roleOrder(out[j].Role) })
-	return out
-}
 
 func roleOrder(role string) int {
 	switch role {

@@ -35,7 +35,7 @@ func readSecret(t *testing.T, path string) string {
 // way docker does, failing as docker fails without the right credentials.
 func TestLabRegistry(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, 12)
+	l := startLab(t, 17)
 	a := l.ACR()
 	if a.Host != l.Gateway().String()+":5443" || a.Admin != "labacr" || a.Image != "samples/hello:1.0" || !strings.HasPrefix(a.ImageDigest, "sha256:") {
 		t.Fatalf("ACR() = %+v", a)

@@ -17,8 +17,14 @@ import (
 // overlayfs each host gets a copy.
 type baseDisk struct {
 	dir      string
-	uid, gid int // centos's, as written into the base's /etc/passwd
+	uid, gid int // the login user's, as written into the base's /etc/passwd
 	overlay  bool
+	// user is the login user (centos); pathEnv is PATH on the host
+	// (hostPath); boot is the personality's boot script inside the host
+	// (the keeper runs it); ubuntu marks the Ubuntu 16.04 personality of
+	// the ACS world (no rpm database, /bin/sh left as the machine's dash).
+	user, pathEnv, boot string
+	ubuntu              bool
 }
 
 func (b baseDisk) path(p string) string { return filepath.Join(b.dir, p) }
@@ -26,7 +32,7 @@ func (b baseDisk) path(p string) string { return filepath.Join(b.dir, p) }
 // buildBase makes the base in dir (replacing an old one); copyDisks forbids
 // overlayfs.
 func buildBase(dir string, copyDisks bool) (baseDisk, error) {
-	b := baseDisk{dir: dir}
+	b := baseDisk{dir: dir, user: sshUser, pathEnv: hostPath, boot: "/usr/local/lib/centos7/boot"}
 	if err := os.RemoveAll(dir); err != nil {
 		return b, err
 	}

@@ -26,6 +26,9 @@ func Cleanup(o Options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	var errs []error
+	if err := cleanupACS(ctx, o); err != nil {
+		errs = append(errs, err)
+	}
 	prefixes := []struct{ netns, link string }{{o.NetnsPrefix, o.linkPrefix()}}
 	st, stErr := loadState(o.Dir)
 	if stErr == nil && (st.NetnsPrefix != o.NetnsPrefix || st.LinkPrefix != o.linkPrefix()) && st.NetnsPrefix != "" {

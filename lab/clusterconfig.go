@@ -83,6 +83,14 @@ registry:
   caFile: {{.CAFile}}
   checkImage: {{.Image}}
 {{- end}}
+{{- if .ACS}}
+acs:
+  masterFQDN: {{.ACS.MasterFQDN}}
+  sshPort: {{.ACS.SSHPort 0}}
+  user: {{.ACS.User}}
+  keyFile: {{.ACS.KeyFile}}
+  knownHostsFile: {{.ACS.KnownHostsFile}}
+{{- end}}
 `))
 
 // WriteClusterConfig writes a ready cluster.yaml for this lab: its vCenter
@@ -91,7 +99,9 @@ registry:
 // = bridge address), nodes — bootstrap at .10, masters from .11, agents
 // from .21, public agents from .31 — the lab SSH key and known_hosts, and
 // the DC/OS stand-in installer; with t.Registry the lab registry (secrets
-// by file: the admin password file is 0600).
+// by file: the admin password file is 0600); with an ACS world also its
+// acs section (the load balancer's address as masterFQDN, port 2200,
+// azureuser, the ACS key and known_hosts).
 func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 	if t.Masters < 1 || t.Masters > groupCapacity || t.Agents < 0 || t.Agents > groupCapacity ||
 		t.PublicAgents < 0 || t.PublicAgents > groupCapacity {
@@ -132,6 +142,7 @@ func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 		"PublicAgents": t.PublicAgents, "PublicRange": span(publicAgentOffset, groupCapacity),
 		"KeyFile": l.KeyFile(), "KnownHosts": l.KnownHostsFile(), "Installer": l.InstallerPath(),
 		"Registry": reg,
+		"ACS":      l.acs,
 	})
 	if err != nil {
 		return err

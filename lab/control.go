@@ -171,7 +171,7 @@ func ReadStatus(ctx context.Context, dir string) (Status, error) {
 		return Status{}, err
 	}
 	s := Status{Dir: dir, VCenterURL: st.VCenterURL, Thumbprint: st.Thumbprint, Bridge: st.Bridge, Subnet: st.Subnet, PID: RunningPID(dir)}
-	for _, h := range loadHosts(dir) {
+	for _, h := range append(loadHosts(dir), loadHosts(filepath.Join(dir, acsDirName))...) {
 		hs := HostStatus{Name: h.Hostname, IP: h.Addr, VM: h.VMName, Running: h.alive()}
 		hs.SSHD = hs.Running && h.SSHDAlive()
 		s.Hosts = append(s.Hosts, hs)
@@ -229,7 +229,7 @@ func LoadHost(dir, name string) (*Host, error) {
 	if _, _, err := optionsFromState(dir); err != nil {
 		return nil, err
 	}
-	for _, h := range loadHosts(dir) {
+	for _, h := range append(loadHosts(dir), loadHosts(filepath.Join(dir, acsDirName))...) {
 		if (h.Hostname == name || h.VMName == name) && h.alive() {
 			return h, nil
 		}

@@ -30,6 +30,11 @@ type Host struct {
 	Veth     string `json:"veth"`
 	PID      int    `json:"pid"` // the keeper, PID 1 inside the host
 	Dir      string `json:"dir"`
+	// PathEnv is PATH inside the host ("" = the CentOS hostPath).
+	PathEnv string `json:"path,omitempty"`
+	// Inner marks a host the machine cannot route to (the ACS world):
+	// its sshd is probed from inside the host.
+	Inner bool `json:"inner,omitempty"`
 	// ProductUUID is what the host's /sys/class/dmi/id/product_uuid says:
 	// its VM's BIOS UUID (config.uuid), as on a vSphere VM.
 	ProductUUID string `json:"productUUID,omitempty"`
@@ -43,8 +48,12 @@ func (h *Host) IP() netip.Addr { a, _ := netip.ParseAddr(h.Addr); return a }
 
 // nsenter runs a command inside every namespace of the host as root.
 func (h *Host) command(ctx context.Context, args ...string) *exec.Cmd {
+	path := h.PathEnv
+	if path == "" {
+		path = hostPath
+	}
 	full := append([]string{"-t", strconv.Itoa(h.PID), "-m", "-u", "-n", "-p", "--",
-		"/usr/bin/env", "-i", "PATH=" + hostPath, "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/bash"}, args...)
+		"/usr/bin/env", "-i", "PATH=" + path, "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/bash"}, args...)
 	cmd := exec.CommandContext(ctx, "nsenter", full...)
 	cmd.Dir = "/"
 	// nsenter forks into the PID namespace: kill the whole group on cancel.
@@ -101,7 +110,7 @@ func (h *Host) StartSSHD() error {
 		return fmt.Errorf("start sshd of lab host %s: %w", h.Hostname, err)
 	}
 	// Return once sshd answers with its banner (bounded by cmdTimeout).
-	for !sshBanner(h.IP(), 2*time.Second) {
+	for !h.SSHDAlive() {
 		if ctx.Err() != nil {
 			return fmt.Errorf("start sshd of lab host %s: no SSH banner within %s", h.Hostname, cmdTimeout)
 		}
@@ -139,8 +148,18 @@ func (h *Host) setLink(state string) error {
 	return nil
 }
 
-// SSHDAlive reports whether the host answers on port 22 with an SSH banner.
-func (h *Host) SSHDAlive() bool { return sshBanner(h.IP(), 2*time.Second) }
+// SSHDAlive reports whether the host answers on port 22 with an SSH
+// banner: from the machine, or for an inner host (which the machine
+// cannot reach) from inside the host itself.
+func (h *Host) SSHDAlive() bool {
+	if !h.Inner {
+		return sshBanner(h.IP(), 2*time.Second)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := h.Exec(ctx, `exec 3<>/dev/tcp/127.0.0.1/22 && IFS= read -r -t 2 line <&3 && printf '%s' "${line:0:4}"`)
+	return err == nil && string(out) == "SSH-"
+}
 
 func (h *Host) save() error {
 	b, err := json.MarshalIndent(h, "", "  ")
@@ -181,6 +200,9 @@ const keeperReadyTimeout = 30 * time.Second
 func startHost(ctx context.Context, o Options, base baseDisk, spec hostSpec, pubKey []byte) (*Host, error) {
 	h := &Host{VM: spec.vm, VMName: spec.vmName, Hostname: spec.hostname, Addr: spec.ip.String(), ProductUUID: spec.uuid,
 		Netns: o.netnsName(spec.ip), Veth: o.vethName(spec.ip), Dir: filepath.Join(o.hostsDir(), spec.vm)}
+	if base.pathEnv != hostPath {
+		h.PathEnv = base.pathEnv
+	}
 	disk := hostDisk{dir: h.Dir}
 	if _, err := os.Stat(disk.readyMarker()); err != nil {
 		_ = os.RemoveAll(h.Dir)
@@ -235,7 +257,7 @@ func launchKeeper(ctx context.Context, o Options, base baseDisk, h *Host, disk h
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Dir = "/"
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LAB_BOOT=" + base.boot}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		w.Close()

@@ -51,7 +51,7 @@ func (d hostDisk) mounts(labDir string, base baseDisk) []string {
 		{"bind", d.root("tmp"), "/tmp"},
 		{"tmpfs", "", "/run"},
 	}
-	if sh := shellSymlinkTarget(); sh != "" {
+	if sh := shellSymlinkTarget(); sh != "" && !base.ubuntu {
 		if bash, ok := realTool("bash"); ok {
 			list = append([]m{{"file", bash, sh}}, list...)
 		}
@@ -118,12 +118,14 @@ func (d hostDisk) build(base baseDisk, hostname string, ip, gw netip.Addr, pubKe
 			return err
 		}
 	}
-	var db strings.Builder
-	for _, p := range preinstalled {
-		fmt.Fprintf(&db, "%s %s\n", p[0], p[1])
-	}
-	if err := os.WriteFile(d.root("var/lib/rpm/standin-installed"), []byte(db.String()), 0o644); err != nil {
-		return err
+	if !base.ubuntu {
+		var db strings.Builder
+		for _, p := range preinstalled {
+			fmt.Fprintf(&db, "%s %s\n", p[0], p[1])
+		}
+		if err := os.WriteFile(d.root("var/lib/rpm/standin-installed"), []byte(db.String()), 0o644); err != nil {
+			return err
+		}
 	}
 	if err := d.hostEtc(hostname); err != nil {
 		return fmt.Errorf("give host %s its machine-id and SSH host key: %w", hostname, err)
@@ -131,7 +133,7 @@ func (d hostDisk) build(base baseDisk, hostname string, ip, gw netip.Addr, pubKe
 	if err := d.setIdentity(hostname, ip, gw); err != nil {
 		return err
 	}
-	if err := d.makeHome(base.uid, base.gid, pubKey); err != nil {
+	if err := d.makeHome(base.user, base.pathEnv, base.uid, base.gid, pubKey); err != nil {
 		return err
 	}
 	return os.WriteFile(d.readyMarker(), nil, 0o600)
@@ -321,16 +323,16 @@ func writeHostKey(dir, hostname string) error {
 	return os.WriteFile(filepath.Join(dir, "ssh_host_ed25519_key.pub"), ssh.MarshalAuthorizedKey(sp), 0o644)
 }
 
-// makeHome creates /home/centos with the lab's public key, owned by centos.
-func (d hostDisk) makeHome(uid, gid int, pubKey []byte) error {
-	home := d.root("home/" + sshUser)
+// makeHome creates /home/<user> with the lab's public key, owned by user.
+func (d hostDisk) makeHome(user, pathEnv string, uid, gid int, pubKey []byte) error {
+	home := d.root("home/" + user)
 	sshDir := filepath.Join(home, ".ssh")
 	if err := os.MkdirAll(sshDir, 0o700); err != nil {
 		return err
 	}
 	files := map[string]string{
 		".ssh/authorized_keys": string(pubKey),
-		".bash_profile":        "# .bash_profile\n[ -f ~/.bashrc ] && . ~/.bashrc\nPATH=" + hostPath + "\nexport PATH\n",
+		".bash_profile":        "# .bash_profile\n[ -f ~/.bashrc ] && . ~/.bashrc\nPATH=" + pathEnv + "\nexport PATH\n",
 		".bashrc":              "# .bashrc\n",
 	}
 	for p, c := range files {

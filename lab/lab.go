@@ -41,6 +41,7 @@ type Lab struct {
 	workers map[string]*vmWorker
 	downMu  sync.Mutex
 	down    bool
+	acs     *ACS
 }
 
 // Up starts a lab: it first removes what a previous lab with the same
@@ -118,6 +119,11 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 	}
 	if err := l.startACR(ctx); err != nil {
 		return nil, err
+	}
+	if o.ACS != nil {
+		if l.acs, err = startACS(ctx, o); err != nil {
+			return nil, fmt.Errorf("lab up: ACS world: %w", err)
+		}
 	}
 	l.wg.Add(1)
 	go l.keepWatching()
@@ -217,6 +223,9 @@ func (l *Lab) Down() error {
 func (l *Lab) VCenter() (url, thumbprint, user, passwordFile string) {
 	return l.vc.url, l.vc.thumbprint(), vcUser, l.pwFile
 }
+
+// ACS is the lab's ACS world, or nil when Options.ACS was not set.
+func (l *Lab) ACS() *ACS { return l.acs }
 
 // Dir is the lab's directory.
 func (l *Lab) Dir() string { return l.opts.Dir }

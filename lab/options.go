@@ -53,6 +53,9 @@ type Options struct {
 	// Log receives one line per lab event (host up/down, errors); nil
 	// discards.
 	Log io.Writer
+	// ACS, when set, also builds the ACS world: an Azure-shaped DC/OS 1.9
+	// cluster behind a load balancer on the lab bridge (lab/README.md).
+	ACS *ACSOptions
 }
 
 var labNet = netip.MustParsePrefix("198.18.0.0/15")

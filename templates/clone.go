@@ -293,7 +293,7 @@ func (r *cloneRun) adoptOrClone(ctx context.Context, spec VMSpec, start time.Tim
 		return r.adoptAfterDuplicate(ctx, spec, start, err)
 	}
 	if err != nil {
-		if leftover := r.findCreatedBy(spec.Name, uuid); leftover != "" {
+		if leftover := r.findCreatedBy(ctx, spec.Name, uuid); leftover != "" {
 			res.Ref, res.Created = leftover, true
 		}
 		return res, describe(what, err)
@@ -376,9 +376,14 @@ func (r *cloneRun) adoptAfterDuplicate(ctx context.Context, spec VMSpec, start t
 }
 
 // findCreatedBy looks for a VM a failed clone task left behind: it carries
-// the instance UUID this run generated, so it is certainly ours.
-func (r *cloneRun) findCreatedBy(name, uuid string) string {
-	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+// the instance UUID this run generated, so it is certainly ours. When the
+// run's context is done (a stop, --timeout, a hung vCenter) it does not
+// look: what exists is marked, and the next run adopts it.
+func (r *cloneRun) findCreatedBy(runCtx context.Context, name, uuid string) string {
+	if runCtx.Err() != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), cleanupTimeout)
 	defer cancel()
 	found, err := r.s.listVMs(ctx, r.inv.Folder.Reference())
 	if err != nil {

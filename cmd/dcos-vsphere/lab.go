@@ -27,6 +27,8 @@ type labFlags struct {
 	datastoreCapacity                        string
 	detach, child, json                      bool
 	topo                                     lab.Topology
+	acs                                      bool
+	acsOpts                                  lab.ACSOptions
 }
 
 func newLabCmd(g *globalOptions) *cobra.Command {
@@ -39,7 +41,7 @@ func newLabCmd(g *globalOptions) *cobra.Command {
 			"ready cluster.yaml, so `dcos-vsphere install` can be rehearsed end to end. Needs root on Linux.\n" +
 			"Every stand-in and its limits: lab/README.md.",
 	}
-	cmd.AddCommand(newLabUpCmd(g), newLabDownCmd(g), newLabStatusCmd(g), newLabHostCmd(g))
+	cmd.AddCommand(newLabUpCmd(g), newLabDownCmd(g), newLabStatusCmd(g), newLabHostCmd(g), newLabACSCmd())
 	return cmd
 }
 
@@ -87,6 +89,10 @@ func newLabUpCmd(g *globalOptions) *cobra.Command {
 	fl.StringVar(&f.prefix, "prefix", "dvlab-", "name prefix of the lab's namespaces and veths")
 	fl.StringVar(&f.vcenterAddr, "vcenter-addr", "127.0.0.1:0", "listen address of the simulated vCenter")
 	fl.StringVar(&f.datastoreCapacity, "datastore-capacity", "4TiB", "size of the lab datastore LocalDS_0, in GiB or TiB (e.g. 500GiB, 16TiB); three quarters start free")
+	fl.BoolVar(&f.acs, "acs", false, "also start the ACS world: an Azure-shaped DC/OS 1.9 cluster behind a load balancer (lab/README.md)")
+	fl.IntVar(&f.acsOpts.Masters, "acs-masters", 1, "ACS masters (1-5; ports 2200-2204)")
+	fl.IntVar(&f.acsOpts.Agents, "acs-agents", 2, "ACS private agents")
+	fl.IntVar(&f.acsOpts.PublicAgents, "acs-public-agents", 1, "ACS public agents")
 	fl.BoolVar(&f.child, "detached-child", false, "internal: the background process of --detach")
 	_ = fl.MarkHidden("detached-child")
 	return cmd
@@ -101,8 +107,13 @@ func (f *labFlags) options(log io.Writer) (lab.Options, error) {
 	if err != nil {
 		return lab.Options{}, usageError{fmt.Errorf("--datastore-capacity: %w", err)}
 	}
-	return lab.Options{Dir: f.dir, Bridge: f.bridge, Subnet: subnet, NetnsPrefix: f.prefix, VCenterAddr: f.vcenterAddr,
-		DatastoreCapacity: capacity, Log: log}, nil
+	o := lab.Options{Dir: f.dir, Bridge: f.bridge, Subnet: subnet, NetnsPrefix: f.prefix, VCenterAddr: f.vcenterAddr,
+		DatastoreCapacity: capacity, Log: log}
+	if f.acs {
+		a := f.acsOpts
+		o.ACS = &a
+	}
+	return o, nil
 }
 
 // parseBinarySize reads a whole number of GiB or TiB ("500GiB", "16TiB").
@@ -191,6 +202,15 @@ SSH to a node:   ssh -i %s -o UserKnownHostsFile=%s centos@%s
 Lab status:      dcos-vsphere lab status --dir %s
 `, l.Dir(), url, user, pw, thumb, l.Subnet(), l.Gateway(), l.InstallerURL(), cfg, t.Masters, t.Agents, t.PublicAgents,
 		cfg, l.KeyFile(), l.KnownHostsFile(), first, l.Dir())
+	if a := l.ACS(); a != nil {
+		fmt.Fprintf(w, `ACS world       %d masters behind %s:2200 (inner network %s, reachable only through a master)
+  cluster       %s (%s), DC/OS %s
+SSH to the ACS master:  ssh -i %s -o UserKnownHostsFile=%s -p 2200 azureuser@%s
+Sync the ACS agents:    dcos-vsphere acs sync --config %s
+ACS scale-out:          dcos-vsphere lab acs scale-out 2 --dir %s
+`, len(a.Masters()), a.MasterFQDN(), a.Subnet(), a.ClusterName(), a.ClusterID(), a.Version(),
+			a.KeyFile(), a.KnownHostsFile(), a.MasterFQDN(), cfg, l.Dir())
+	}
 	if detached {
 		fmt.Fprintf(w, "Stop:            dcos-vsphere lab down --dir %s\n", l.Dir())
 	} else {
@@ -232,7 +252,9 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 	child := exec.Command(self, "lab", "up", "--detached-child", "--dir", dir, "-o", output,
 		"--masters", fmt.Sprint(f.topo.Masters), "--agents", fmt.Sprint(f.topo.Agents), "--public-agents", fmt.Sprint(f.topo.PublicAgents),
 		"--bridge", f.bridge, "--subnet", f.subnet, "--prefix", f.prefix, "--vcenter-addr", f.vcenterAddr,
-		"--datastore-capacity", f.datastoreCapacity)
+		"--datastore-capacity", f.datastoreCapacity,
+		"--acs="+fmt.Sprint(f.acs), "--acs-masters", fmt.Sprint(f.acsOpts.Masters), "--acs-agents", fmt.Sprint(f.acsOpts.Agents),
+		"--acs-public-agents", fmt.Sprint(f.acsOpts.PublicAgents))
 	child.Stdout, child.Stderr = logf, logf
 	child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := child.Start(); err != nil {

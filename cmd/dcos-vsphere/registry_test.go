@@ -197,7 +197,7 @@ func TestRegistryCheck(t *testing.T) {
 }
 
 // As root: the same checks against the lab's own registry on its gateway,
-// with the cluster.yaml `lab up` writes. Lab names: testnet.For("cmd", 13).
+// with the cluster.yaml `lab up` writes. Lab names: testnet.For("cmd", 18).
 func TestRegistryCheckAgainstLab(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (the lab creates a bridge and namespaces); run as root to enable")
@@ -206,7 +206,7 @@ func TestRegistryCheckAgainstLab(t *testing.T) {
 		t.Skipf("%s not installed (scripts/deps.sh installs it)", acr.DefaultBinary)
 	}
 	t.Setenv("VCENTER_PASSWORD", "vc-Secret-cmd")
-	tn := testnet.For("cmd", 13)
+	tn := testnet.For("cmd", 18)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	l, err := lab.Up(ctx, lab.Options{Dir: t.TempDir(), Bridge: tn.Bridge, NetnsPrefix: tn.NetnsPrefix, Subnet: tn.Subnet})

@@ -21,6 +21,7 @@ Exit codes:
        not the VM it should be, a changed DC/OS config)
   3    vCenter or SSH connection, authentication or host key failure
   4    status: some node is down, unreachable, not installed or not healthy
+  5    acs sync: some ACS agents did not get the archive (the others did)
   130  stopped by a signal (Ctrl-C, SIGTERM, SIGHUP); run the same command again to resume
 `
 
@@ -51,6 +52,8 @@ func newRootCmd(sig *signals) (*cobra.Command, *globalOptions) {
 		newStatusCmd(g),
 		newDestroyCmd(g),
 		newRegistryCmd(g),
+		newACSCmd(g),
+		newClustersCmd(g),
 	)
 	forEachCommand(root, func(c *cobra.Command) {
 		if c.Args == nil {

@@ -109,7 +109,8 @@ func (c *Cloud) VMs() []VM {
 	return out
 }
 
-// PowerOff powers a VM off (its host goes).
+// PowerOff powers a VM off: its host stops answering but keeps its disk
+// and host key, as a powered-off VM does.
 func (c *Cloud) PowerOff(name string) {
 	c.mu.Lock()
 	var vm *VM
@@ -121,7 +122,9 @@ func (c *Cloud) PowerOff(name string) {
 	}
 	c.mu.Unlock()
 	if vm != nil {
-		c.env.dropHost(vm)
+		if h := c.env.Host(vm.IP); h != nil {
+			h.SetDown(true)
+		}
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -256,15 +255,6 @@ func packageOf(configYAML, ipDetect []byte) string {
 	return "dcos-config--setup_" + hex.EncodeToString(h.Sum(nil))[:20]
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // errFault is what an injected failure returns.
 var errFault = errors.New("injected fault")
 
@@ -275,3 +265,12 @@ func jsonLine(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// ConfigError is a fake config problem (exit code 2), as a wrong
+// inventory name from vCenter's preflight is.
+type ConfigError struct{ Msg string }
+
+func (e *ConfigError) Error() string { return e.Msg }
+
+// ExitCode is 2.
+func (e *ConfigError) ExitCode() int { return 2 }

@@ -51,6 +51,10 @@ type Config struct {
 	// Jump is an optional jump host; the target is dialled through it. Its
 	// KnownHostsFile, Redactor and Log default to the target's.
 	Jump *Config
+	// Via is an open connection to dial the target through (direct-tcpip
+	// on it, as with Jump, but shared: many targets reuse one connection,
+	// and closing the target leaves Via open). Jump is ignored when set.
+	Via *Client
 
 	ConnectTimeout time.Duration // per attempt: TCP connect + SSH handshake
 	// FirstConnectTimeout, when set, bounds the TCP connect of the first
@@ -92,7 +96,10 @@ func (c Config) Addr() string {
 // String describes the target without any secret.
 func (c Config) String() string {
 	s := c.User + "@" + c.Addr()
-	if c.Jump != nil {
+	switch {
+	case c.Via != nil:
+		s += " via " + c.Via.Target()
+	case c.Jump != nil:
 		s += " via " + c.Jump.String()
 	}
 	return s

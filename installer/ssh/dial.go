@@ -22,6 +22,7 @@ type Client struct {
 	target      string // user@host:port
 	conn        *gossh.Client
 	jump        *Client
+	ownsJump    bool // jump was dialled for this client (not Config.Via)
 	fingerprint string
 
 	sftpMu sync.Mutex
@@ -54,7 +55,10 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	defer agentConn.Close()
 
 	var jump *Client
-	if cfg.Jump != nil {
+	ownsJump := cfg.Via == nil && cfg.Jump != nil
+	if cfg.Via != nil {
+		jump = cfg.Via
+	} else if cfg.Jump != nil {
 		jcfg := *cfg.Jump
 		if jcfg.Redactor == nil {
 			jcfg.Redactor = cfg.Redactor
@@ -76,10 +80,11 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		c, err := dialOnce(ctx, cfg, attempt, jump, auth, hk)
 		if err == nil {
 			c.target = target
+			c.ownsJump = ownsJump
 			return c, nil
 		}
 		if !retryable(err) || attempt >= cfg.MaxAttempts || ctx.Err() != nil {
-			if jump != nil {
+			if ownsJump {
 				jump.Close()
 			}
 			return fail(attempt, err)
@@ -93,7 +98,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			if jump != nil {
+			if ownsJump {
 				jump.Close()
 			}
 			return fail(attempt, fmt.Errorf("%w (last error: %w)", ctx.Err(), err))
@@ -239,6 +244,21 @@ func (c *Client) Err() error {
 	return errors.New("connection closed")
 }
 
+// DialContext opens a TCP connection from the host to addr (direct-tcpip,
+// what `ssh -L` and `ssh -J` use): to a service on the host's loopback, or
+// to a machine only the host can reach. The host's sshd must allow TCP
+// forwarding. Closing the returned conn closes only that channel.
+func (c *Client) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := c.conn.DialContext(ctx, network, addr)
+	if err != nil {
+		if dead := c.Err(); dead != nil {
+			return nil, fmt.Errorf("connect to %s through %s: %w", addr, c.target, dead)
+		}
+		return nil, fmt.Errorf("connect to %s through %s: %w", addr, c.target, err)
+	}
+	return conn, nil
+}
+
 // HostKeyFingerprint is the SHA256 fingerprint of the host's key, as
 // printed by ssh-keygen -l ("SHA256:...").
 func (c *Client) HostKeyFingerprint() string { return c.fingerprint }
@@ -256,7 +276,7 @@ func (c *Client) Close() error {
 	c.sftpMu.Unlock()
 	c.markDead(errors.New("connection closed by the installer"))
 	err := c.conn.Close()
-	if c.jump != nil {
+	if c.jump != nil && c.ownsJump {
 		c.jump.Close()
 	}
 	if errors.Is(err, net.ErrClosed) {
