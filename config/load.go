@@ -182,7 +182,7 @@ func (c *Cluster) resolvePaths() {
 	for _, p := range []*string{
 		&c.VCenter.PasswordFile, &c.VCenter.CAFile, &c.Template.OVA,
 		&c.SSH.KeyFile, &c.SSH.KeyPassphraseFile, &c.SSH.PasswordFile, &c.SSH.KnownHostsFile, &c.SSH.SudoPasswordFile,
-		&c.DCOS.Installer, &c.DCOS.IPDetect.Script, &c.Registry.PasswordFile, &c.ACS.KeyFile, &c.ACS.KnownHostsFile,
+		&c.DCOS.Installer, &c.DCOS.IPDetect.Script, &c.Registry.PasswordFile, &c.Registry.CAFile, &c.ACS.KeyFile, &c.ACS.KnownHostsFile,
 	} {
 		*p = c.resolve(*p)
 	}

@@ -169,22 +169,6 @@ func validateSSH(c *Cluster, r *report) {
 	}
 }
 
-func validateRegistry(c *Cluster, r *report) {
-	g := c.Registry
-	hasPw := g.Password.Ref != "" || g.Password.IsSet() || g.PasswordFile != ""
-	if g.Server == "" && g.Username == "" && !hasPw {
-		return
-	}
-	required(r, "registry.server", g.Server)
-	required(r, "registry.username", g.Username)
-	if !hasPw {
-		r.err("registry.password", `required: set registry.password: "${ENV_VAR}" or registry.passwordFile`)
-	}
-	if g.Server != "" && (strings.Contains(g.Server, "/") || !validDomain(strings.Split(g.Server, ":")[0])) {
-		r.err("registry.server", fmt.Sprintf("%q is not a registry host name (e.g. myregistry.azurecr.io, no scheme or path)", g.Server))
-	}
-}
-
 func validateACS(c *Cluster, r *report) {
 	a := c.ACS
 	checkPort(r, "acs.sshPort", a.SSHPort)

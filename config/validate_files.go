@@ -90,6 +90,7 @@ func checkFiles(c *Cluster, r *report) {
 			r.err("vcenter.caFile", msg)
 		}
 	}
+	checkRegistryFiles(c, r)
 	if inst := c.DCOS.Installer; inst != "" && !isURL(inst) && !strings.Contains(inst, "://") {
 		if msg := checkRegularFile(inst, "dcos_generate_config.sh of DC/OS 1.9"); msg != "" {
 			r.err("dcos.installer", msg)

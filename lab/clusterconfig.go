@@ -9,14 +9,18 @@ import (
 )
 
 // Topology is how many nodes of each role the generated cluster.yaml asks
-// for (plus one bootstrap node).
+// for (plus one bootstrap node), and whether it uses the lab registry.
 type Topology struct {
 	Masters, Agents, PublicAgents int
+	// Registry writes a registry section for the lab registry: its address,
+	// CA file, the admin user with its first password file, and the seeded
+	// image as registry.checkImage.
+	Registry bool
 }
 
 // DefaultTopology is the smallest highly available cluster: 3 masters, 2
-// agents and 1 public agent.
-var DefaultTopology = Topology{Masters: 3, Agents: 2, PublicAgents: 1}
+// agents and 1 public agent, with the lab registry.
+var DefaultTopology = Topology{Masters: 3, Agents: 2, PublicAgents: 1, Registry: true}
 
 // Node addresses inside the lab subnet (offsets from its first address).
 const (
@@ -71,6 +75,14 @@ dcos:
   installer: {{.Installer}}
   ipDetect:
     method: route
+{{- with .Registry}}
+registry:
+  server: {{.Host}}
+  username: {{.Admin}}
+  passwordFile: {{index .AdminPasswordFiles 0}}
+  caFile: {{.CAFile}}
+  checkImage: {{.Image}}
+{{- end}}
 {{- if .ACS}}
 acs:
   masterFQDN: {{.ACS.MasterFQDN}}
@@ -86,9 +98,10 @@ acs:
 // folder dcos-lab, "VM Network"), the template, the subnet (gateway and DNS
 // = bridge address), nodes — bootstrap at .10, masters from .11, agents
 // from .21, public agents from .31 — the lab SSH key and known_hosts, and
-// the DC/OS stand-in installer; with an ACS world also its acs section
-// (the load balancer's address as masterFQDN, port 2200, azureuser, the
-// ACS key and known_hosts).
+// the DC/OS stand-in installer; with t.Registry the lab registry (secrets
+// by file: the admin password file is 0600); with an ACS world also its
+// acs section (the load balancer's address as masterFQDN, port 2200,
+// azureuser, the ACS key and known_hosts).
 func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 	if t.Masters < 1 || t.Masters > groupCapacity || t.Agents < 0 || t.Agents > groupCapacity ||
 		t.PublicAgents < 0 || t.PublicAgents > groupCapacity {
@@ -112,6 +125,14 @@ func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 		return at(off).String() + "-" + at(off+n-1).String()
 	}
 	url, thumb, user, pw := l.VCenter()
+	var reg *ACR
+	if t.Registry {
+		if l.acr == nil {
+			return fmt.Errorf("write lab cluster config: the lab has no registry")
+		}
+		info := l.ACR()
+		reg = &info
+	}
 	var b strings.Builder
 	err := clusterTemplate.Execute(&b, map[string]any{
 		"Dir": l.opts.Dir, "Path": path, "URL": url, "User": user, "PasswordFile": pw, "Thumbprint": thumb,
@@ -120,7 +141,8 @@ func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 		"Agents": t.Agents, "AgentRange": span(agentOffset, groupCapacity),
 		"PublicAgents": t.PublicAgents, "PublicRange": span(publicAgentOffset, groupCapacity),
 		"KeyFile": l.KeyFile(), "KnownHosts": l.KnownHostsFile(), "Installer": l.InstallerPath(),
-		"ACS": l.acs,
+		"Registry": reg,
+		"ACS":      l.acs,
 	})
 	if err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 func checkClusterConfig(t *testing.T, l *Lab, n int) {
 	t.Helper()
 	path := filepath.Join(l.Dir(), "cluster.yaml")
-	if err := l.WriteClusterConfig(path, Topology{Masters: 3, Agents: 2, PublicAgents: 1}); err != nil {
+	if err := l.WriteClusterConfig(path, Topology{Masters: 3, Agents: 2, PublicAgents: 1, Registry: true}); err != nil {
 		t.Fatal(err)
 	}
 	c, warnings, err := config.Load(path)
@@ -43,6 +43,17 @@ func checkClusterConfig(t *testing.T, l *Lab, n int) {
 	}
 	if c.DCOS.Installer != l.InstallerPath() || c.DCOS.IPDetect.Method != "route" {
 		t.Errorf("dcos = %+v", c.DCOS)
+	}
+	acr := l.ACR()
+	if r := c.Registry; r.Server != labIP(n, 1)+":5443" || r.Username != "labacr" || r.PasswordFile != acr.AdminPasswordFiles[0] ||
+		r.Password.Value() != l.ACRRegistry().AdminPassword(0) || r.CAFile != acr.CAFile || r.CheckImage != "samples/hello:1.0" {
+		t.Errorf("registry = %+v (password resolved: %v)", r, r.Password.IsSet())
+	}
+	if err := l.WriteClusterConfig(path, Topology{Masters: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, err := config.Load(path); err != nil || c.Registry.Server != "" {
+		t.Errorf("without Topology.Registry: %v, registry %q", err, c.Registry.Server)
 	}
 	if err := l.WriteClusterConfig(path, Topology{Masters: 0}); err == nil {
 		t.Error("a topology without masters was accepted")

@@ -54,6 +54,7 @@ func newRootCmd(sig *signals) (*cobra.Command, *globalOptions) {
 		newAddAgentsCmd(g),
 		newStatusCmd(g),
 		newDestroyCmd(g),
+		newRegistryCmd(g),
 		newACSCmd(g),
 		newClustersCmd(g),
 	)
