@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // Result is the typed outcome of one run, whatever the command: the CLI
@@ -61,6 +63,10 @@ type NodeResult struct {
 	// Identity says why the machine at the node's address is refused
 	// (not the VM it should be, another cluster's node); "" when proven.
 	Identity string `json:"identity,omitempty"`
+	// Registry is, on agents of a cluster with a registry section, "ok"
+	// when the registry files match cluster.yaml's credentials, else how
+	// they differ; "" when not checked.
+	Registry string `json:"registry,omitempty"`
 }
 
 // Healthy reports whether every node of the result is up: VM on, SSH ok,
@@ -74,6 +80,9 @@ func (res *Result) Healthy() bool {
 			return false
 		}
 		if n.Role != RoleBootstrap && n.Health != "healthy" {
+			return false
+		}
+		if n.Registry != "" && n.Registry != "ok" {
 			return false
 		}
 	}
@@ -150,6 +159,17 @@ func (r *Run) result(command string, err error) *Result {
 			nr.SSH = firstLine(n.probeErr.Error())
 		case n.facts != nil:
 			nr.SSH = "ok"
+		}
+		if f := n.facts; f != nil && f.Registry != nil && r.hasRegistry() && isAgent(nr.Role) {
+			nr.Registry = "ok"
+			if want, err := r.registryFiles(); err == nil {
+				if ps := f.Registry.Compare(want); len(ps) > 0 {
+					nr.Registry = problemsText(ps)
+				}
+			}
+			if f.Registry.Legacy() {
+				nr.Registry = "DC/OS-owned credentials (" + registry.LegacyCredentialsPath + "): installed the old way"
+			}
 		}
 		if f := n.facts; f != nil {
 			nr.DCOS = f.DCOS
@@ -337,6 +357,8 @@ func (res *Result) WriteStatus(w io.Writer) error {
 			fmt.Fprintf(&b, "%s: %s\n", n.Name, n.Identity)
 		case n.SSH != "ok" && n.SSH != "":
 			fmt.Fprintf(&b, "%s: ssh: %s\n", n.Name, n.SSH)
+		case n.Registry != "" && n.Registry != "ok":
+			fmt.Fprintf(&b, "%s: registry: %s (fix: dcos-vsphere registry rotate)\n", n.Name, n.Registry)
 		}
 	}
 	if res.Healthy() {

@@ -70,6 +70,9 @@ type Run struct {
 	Files GenconfFiles
 	// LogPath is the debug log of the run, reported in the Result.
 	LogPath string
+	// CheckRegistry logs in to the shared registry from here and says what
+	// it saw (nil: registry-check only reads the nodes' files).
+	CheckRegistry func(ctx context.Context) (string, error)
 	// ConnectACS reaches the ACS cluster beside this one (nil: none; the
 	// ACS phases skip themselves).
 	ConnectACS func(ctx context.Context) (ACS, error)

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -61,16 +62,28 @@ func Config(t testing.TB, name string, masters, agents, public int) *config.Clus
 // RegistryPassword is the registry password of ConfigWithACS.
 const RegistryPassword = "acr-Secret-1"
 
+// ConfigWithRegistry is Config with a registry section (password from
+// $TEST_REGISTRY_PASSWORD, RegistryPassword unless the test set another).
+func ConfigWithRegistry(t testing.TB, name string, masters, agents, public int) *config.Cluster {
+	t.Helper()
+	if os.Getenv("TEST_REGISTRY_PASSWORD") == "" {
+		t.Setenv("TEST_REGISTRY_PASSWORD", RegistryPassword)
+	}
+	return configWith(t, name, masters, agents, public, registrySection)
+}
+
+const registrySection = `registry:
+  server: acr.test
+  username: acr
+  password: "${TEST_REGISTRY_PASSWORD}"
+`
+
 // ConfigWithACS is Config with a registry section and an ACS cluster
 // beside it (see Env.WithACS).
 func ConfigWithACS(t testing.TB, name string, masters, agents, public int) *config.Cluster {
 	t.Helper()
 	t.Setenv("TEST_REGISTRY_PASSWORD", RegistryPassword)
-	return configWith(t, name, masters, agents, public, `registry:
-  server: acr.test
-  username: acr
-  password: "${TEST_REGISTRY_PASSWORD}"
-acs:
+	return configWith(t, name, masters, agents, public, registrySection+`acs:
   masterFQDN: acs-mgmt.test
   agent: true
 `)
