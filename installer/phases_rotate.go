@@ -19,7 +19,7 @@ const restartPendingPath = "/etc/dcos-vsphere/registry-restart-pending"
 // time, each back and registered before the next; then the ACS agents'
 // archive (acs-sync). Safe to re-run: current agents are left alone.
 func RotateFlow() Flow {
-	return Flow{Name: "registry rotate", Phases: []Phase{
+	return Flow{Name: "registry-rotate", Phases: []Phase{
 		connectVCenter{},
 		probeNodes{report: true},
 		checkRegistry{rotating: true},

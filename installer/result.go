@@ -265,7 +265,7 @@ func (res *Result) writeBeside(b *strings.Builder) {
 					att = ", attached"
 				}
 				fmt.Fprintf(b, "  %s (%s): %s%s, dcos_url %s\n", e.Name, e.ID, e.Action, att, e.URL)
-				fmt.Fprintf(b, "    dcos cluster attach %s;  CLI 0.4.x: DCOS_CONFIG=%s dcos ...\n", e.ID, e.Legacy04Path)
+				fmt.Fprintf(b, "    dcos cluster attach %s;  CLI 0.4.x: DCOS_CONFIG=%s dcos ...\n", e.Name, e.Legacy04Path)
 			}
 		}
 		for _, n := range c.Notes {

@@ -10,6 +10,9 @@ if [ "$(id -u)" -ne 0 ] || [ "$(uname -s)" != Linux ]; then
 fi
 BIN=bin/dcos-vsphere
 DIR=${DEMO_DIR:-$(mktemp -d /tmp/dcos-vsphere-demo.XXXXXX)}
+# The lab cluster is registered with a DC/OS CLI directory of its own,
+# never with yours (~/.dcos).
+export DCOS_DIR="$DIR/dcos-cli"
 down() { "$BIN" lab down --dir "$DIR" >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap down EXIT
 trap 'exit 130' INT TERM

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,19 +10,78 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 func newRegistryCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",
-		Short: "The shared container registry (ACR) of cluster.yaml",
+		Short: "The shared container registry (ACR) of cluster.yaml: check the login, rotate the agents' credentials",
+		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
+		RunE:  groupHelp,
+	}
+	cmd.AddCommand(newRegistryCheckCmd(g), newRegistryRotateCmd(g))
+	return cmd
+}
+
+func newRegistryRotateCmd(g *globalOptions) *cobra.Command {
+	f := &runFlags{}
+	flow := installer.RotateFlow()
+	cmd := &cobra.Command{
+		Use:   "rotate --config FILE",
+		Short: "Put cluster.yaml's (new) registry credentials on every agent, one agent at a time, and on the ACS agents",
+		Long: flowHelp(`rotate is for a changed registry password (ACR's second admin password, a renewed
+service principal): edit cluster.yaml's registry section, then run it. It checks the new
+credentials against the registry first, then on every agent whose files differ writes
+/etc/mesosphere/docker_credentials and /etc/docker.tar.gz and restarts its Mesos agent
+(it reads the file only at start), waiting until the agent is registered again before
+the next one: one agent is away at a time, never more. An agent left between files and
+restart (a run cut short) is finished by the next rotate; agents already current are not
+touched. With an acs section, the ACS agents' archive follows (exit 5 when that part fails).`, flow),
+		Example: `  dcos-vsphere registry rotate --config cluster.yaml --dry-run
+  dcos-vsphere registry rotate --config cluster.yaml`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageError{errors.New("registry needs a subcommand: check")}
+			c, err := f.loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if c.Registry.Server == "" {
+				return usageError{fmt.Errorf("%s has no registry section: nothing to rotate", f.config)}
+			}
+			res, err := runFlow(cmd, g, f, c, flowRun{flow: flow, changes: true, streams: true})
+			if err == nil && res != nil && f.dryRun {
+				err = res.Beside()
+			}
+			return err
 		},
 	}
-	cmd.AddCommand(newRegistryCheckCmd(g))
+	f.register(cmd, withDryRun|withTUI)
 	return cmd
+}
+
+// registryChecker is registry-check's login from this machine, with
+// cluster.yaml's registry section.
+func registryChecker(c *config.Cluster) func(ctx context.Context) (string, error) {
+	r := c.Registry
+	return func(ctx context.Context) (string, error) {
+		creds := registry.Credentials{Server: r.Server, Username: r.Username, Password: r.Password.Value()}
+		res, err := registry.Check(ctx, creds, registry.CheckOptions{CAFile: r.CAFile, Image: r.CheckImage, Push: r.CheckPush})
+		if err != nil {
+			return "", err
+		}
+		msg := fmt.Sprintf("registry %s: %s can log in", res.Server, res.Username)
+		if res.Image != nil {
+			msg += ", pull " + res.Image.Reference
+			if res.Image.Digest != "" {
+				msg += " (" + res.Image.Digest + ")"
+			}
+		}
+		if r.CheckPush {
+			msg += ", push"
+		}
+		return msg, nil
+	}
 }
 
 // registryCheckFlags are the flags of `registry check`.

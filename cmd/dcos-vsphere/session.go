@@ -64,6 +64,9 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 	if !f.noRegister {
 		r.RegisterCLI = &dcoscli.Options{Dir: f.dcosDir}
 	}
+	if c.Registry.Server != "" {
+		r.CheckRegistry = registryChecker(c)
+	}
 	g.sig.enableGraceful() // the phases finish running steps on a first Ctrl-C
 
 	fileSink := &installer.PlainRenderer{W: logFile, Debug: true}
@@ -107,7 +110,7 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 			return res, reportedError{err}
 		}
 	}
-	if err == nil && res != nil && fr.flow.Name == "install" && !f.dryRun {
+	if err == nil && res != nil && (fr.flow.Name == "install" || fr.flow.Name == "registry-rotate") && !f.dryRun {
 		// The vSphere cluster is done; the ACS side or the CLI
 		// registration may not be (exit 5, named in the result).
 		if berr := res.Beside(); berr != nil {
