@@ -100,6 +100,9 @@ func TestInstallSyncsACSAndRegistersBoth(t *testing.T) {
 			t.Errorf("re-run: %s %s", en.Name, en.Action)
 		}
 	}
+	for _, a := range res.Actions {
+		t.Errorf("re-run did %s (%s)", a.What, a.Phase)
+	}
 
 	added := e.ACS.ScaleOut(2)
 	res, err = runACS(t, e, files, cliDir, installer.InstallFlow(), false)

@@ -299,7 +299,9 @@ func (p registerClusters) Run(ctx context.Context, r *Run) error {
 		return fail(err)
 	}
 	for _, e := range res.Clusters {
-		r.did("", fmt.Sprintf("DC/OS CLI: %s %s (%s) in %s", e.Action, e.Name, e.ID, e.Path))
+		if e.Action != dcoscli.Unchanged {
+			r.did("", fmt.Sprintf("DC/OS CLI: %s %s (%s) in %s", e.Action, e.Name, e.ID, e.Path))
+		}
 		r.emit(Event{Kind: Info, Message: fmt.Sprintf("DC/OS CLI: %s %s (%s, dcos_url %s)", e.Action, e.Name, e.ID, e.URL)})
 	}
 	for _, w := range res.Warnings {
