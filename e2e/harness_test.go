@@ -90,6 +90,10 @@ func needLab(t *testing.T) *lab.Lab {
 			DatastoreCapacity: 512 << 40,
 			VCenterAddr:       "127.0.0.1:0",
 			Log:               os.Stderr,
+			// The ACS world beside it (1 master, 2 private + 1 public agent)
+			// on the inner network; its load balancer at offset 39 of the
+			// lab subnet, outside every test cluster's address block.
+			ACS: &lab.ACSOptions{Subnet: e2eNet.Inner, PublicAddr: netip.MustParseAddr(addr(e2eNet.Subnet, 39, 0))},
 		})
 	})
 	if labErr != nil {
@@ -110,7 +114,7 @@ type cluster struct {
 	Installer                      string
 	Extra                          string // appended under dcos:
 	IPDetect                       string // under dcos.ipDetect (default method: route)
-	Registry                       string // a registry: section
+	Registry                       string // a registry: section (and an acs: one)
 	SudoPassword                   string // ssh.sudoPassword
 	Folder                         string // vcenter.folder (default e2e-<name>)
 	VCenterURL                     string // vcenter.url (default: the lab's)
