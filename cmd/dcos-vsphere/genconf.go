@@ -21,7 +21,8 @@ func newGenconfCmd(g *globalOptions) *cobra.Command {
 		Use:   "genconf --config FILE [--out DIR]",
 		Short: "Write DC/OS 1.9 genconf/config.yaml and genconf/ip-detect for a cluster config",
 		Long: `genconf renders the files dcos_generate_config.sh reads, into DIR/genconf/:
-config.yaml (0600 when it holds registry credentials or other secrets),
+config.yaml (0600 when it holds a secret pass-through key such as exhibitor_admin_password;
+registry credentials never go into it: install writes them on the agents),
 ip-detect and, when dcos.ipDetectPublic is set, ip-detect-public.
 The same config always gives the same bytes. Exit code 2 means the config
 is invalid (every problem is listed).`,
@@ -42,7 +43,7 @@ is invalid (every problem is listed).`,
 			}
 			if g.debug {
 				// Only the redacted form may be shown: config.yaml can hold
-				// registry credentials.
+				// secret pass-through keys (exhibitor_admin_password, ...).
 				fmt.Fprintf(cmd.ErrOrStderr(), "config.yaml (secrets hidden):\n%s", files.Redacted())
 			}
 			if err := files.WriteDir(outDir); err != nil {
