@@ -17,23 +17,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/lab"
 	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
-// registryYAML is the registry section for the lab registry with admin
-// password i (0 or 1), and the acs section for the lab's ACS world on
+// labRegistry is the registry section for the lab registry with admin
+// password i (0 or 1); labACS the acs section for the lab's ACS world on
 // sshPort.
-func registryYAML(l *lab.Lab, i int) string {
+func labRegistry(l *lab.Lab, i int) config.Registry {
 	a := l.ACR()
-	return fmt.Sprintf("registry:\n  server: %s\n  username: %s\n  passwordFile: %s\n  caFile: %s\n  checkImage: %s\n",
-		a.Host, a.Admin, a.AdminPasswordFiles[i], a.CAFile, a.Image)
+	return config.Registry{Server: a.Host, Username: a.Admin, PasswordFile: a.AdminPasswordFiles[i], CAFile: a.CAFile, CheckImage: a.Image}
 }
 
-func acsYAML(a *lab.ACS, sshPort int) string {
-	return fmt.Sprintf("acs:\n  masterFQDN: %s\n  sshPort: %d\n  user: %s\n  keyFile: %s\n  knownHostsFile: %s\n",
-		a.MasterFQDN(), sshPort, a.User(), a.KeyFile(), a.KnownHostsFile())
+func labACS(a *lab.ACS, sshPort int) config.ACS {
+	return config.ACS{MasterFQDN: a.MasterFQDN(), SSHPort: sshPort, User: a.User(), KeyFile: a.KeyFile(), KnownHostsFile: a.KnownHostsFile()}
 }
 
 func readSecret(t *testing.T, path string) string {
@@ -136,7 +135,7 @@ func TestRegistryAndACSOnLab(t *testing.T) {
 	image := acr.Host + "/" + acr.Image
 	c := newCluster(t, l, "acr", 26, 1, 2, 1)
 	defer c.destroy(t)
-	c.Registry = registryYAML(l, 0) + acsYAML(a, a.SSHPort(0))
+	c.Registry, c.ACS = labRegistry(l, 0), labACS(a, a.SSHPort(0))
 	c.write(t)
 
 	// The admin's DC/OS CLI directory holds a legacy dcos.toml (CLI 0.4)
@@ -310,9 +309,9 @@ func TestRegistryAndACSOnLab(t *testing.T) {
 	})
 
 	t.Run("an unreachable ACS master does not fail the vSphere cluster", func(t *testing.T) {
-		c.Registry = registryYAML(l, 0) + acsYAML(a, 2299) // no master behind that port
+		c.ACS = labACS(a, 2299) // no master behind that port
 		c.write(t)
-		defer func() { c.Registry = registryYAML(l, 0) + acsYAML(a, a.SSHPort(0)); c.write(t) }()
+		defer func() { c.ACS = labACS(a, a.SSHPort(0)); c.write(t) }()
 		r := run(t, 5*time.Minute, "install", "--config", c.Path, "--dcos-dir", cliDir, "-o", "json")
 		res := resultOf(t, r)
 		if r.Exit != 5 || res.Status != "ok" || res.ACS == nil || !strings.Contains(res.ACS.Error, a.MasterFQDN()) {
@@ -348,7 +347,7 @@ func TestRegistryAndACSOnLab(t *testing.T) {
 	})
 
 	t.Run("registry rotate moves both clusters to the second password", func(t *testing.T) {
-		c.Registry = registryYAML(l, 1) + acsYAML(a, a.SSHPort(0))
+		c.Registry = labRegistry(l, 1)
 		c.write(t)
 		r := run(t, 15*time.Minute, "registry", "rotate", "--config", c.Path, "-o", "json")
 		ok(t, r, "registry rotate")
@@ -369,7 +368,12 @@ func TestRegistryAndACSOnLab(t *testing.T) {
 		}
 		// The first password stops working at the registry: pulls go on,
 		// with the agents' reloaded credentials.
-		if _, err := l.ACRRegistry().RegenerateAdminPassword(0); err != nil {
+		fresh, err := l.ACRRegistry().RegenerateAdminPassword(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Other tests share the lab registry: its password file follows.
+		if err := os.WriteFile(acr.AdminPasswordFiles[0], []byte(fresh+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range agents {

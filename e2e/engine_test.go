@@ -123,7 +123,7 @@ func TestAddAgentsResumesAndRefusesDrift(t *testing.T) {
 	}
 	c.assertHealthy(t, c.Name+"-agent-2")
 
-	c.Extra = "  config:\n    telemetry_enabled: true\n"
+	c.DCOSConfig = map[string]any{"telemetry_enabled": true}
 	c.write(t)
 	r = run(t, 5*time.Minute, "add-agents", "--config", c.Path, "--agents", "1")
 	if r.Exit != 2 || !strings.Contains(r.Stderr, "changed since the cluster was installed") {
