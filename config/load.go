@@ -43,6 +43,7 @@ func Parse(data []byte, path string) (*Cluster, []Warning, error) {
 			c.pos, c.keyPos = r.pos, r.keyPos // defaults tell an explicit 0 from a missing key
 			c.resolvePaths()
 			resolveSecrets(c, d.secrets, r)
+			c.applyEnvironment(r, os.Getenv)
 			c.applyDefaults()
 			validate(c, r)
 		}

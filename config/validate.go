@@ -11,10 +11,7 @@ import (
 // with the same rules Load applies. Errors point at the lines the
 // cluster was loaded from when there are any.
 func (c *Cluster) Validate() ([]Warning, error) {
-	r := newReport(c.Path)
-	if c.pos != nil {
-		r.pos, r.keyPos = c.pos, c.keyPos
-	}
+	r := reportFor(c)
 	validate(c, r)
 	sortWarnings(r.warns)
 	if len(r.errs) > 0 {
@@ -54,6 +51,13 @@ func required(r *report, path, v string) {
 	}
 }
 
+// requiredOr is required for a field the environment can also give.
+func requiredOr(r *report, path, v, envVar string) {
+	if strings.TrimSpace(v) == "" {
+		r.err(path, "required (or export "+envVar+", as for govc)")
+	}
+}
+
 func checkPort(r *report, path string, p int) {
 	if p < 1 || p > 65535 {
 		r.err(path, fmt.Sprintf("port %d is outside 1-65535", p))
@@ -62,21 +66,21 @@ func checkPort(r *report, path string, p int) {
 
 func validateVCenter(c *Cluster, r *report) {
 	v := c.VCenter
-	required(r, "vcenter.url", v.URL)
+	requiredOr(r, "vcenter.url", v.URL, "GOVC_URL")
 	if v.URL != "" {
 		u, err := url.Parse(v.URL)
 		switch {
 		case err != nil || u.Host == "":
-			r.err("vcenter.url", fmt.Sprintf("%q is not a URL such as https://vcenter.example/sdk", v.URL))
+			r.err("vcenter.url", fmt.Sprintf("%q is not a URL such as https://vcenter.example/sdk (or a bare host name, as govc takes)", redactUserInfo(v.URL)))
 		case u.Scheme == "http" && !v.Insecure:
 			r.err("vcenter.url", "http:// sends the vCenter password in clear text; use https:// (or set vcenter.insecure: true for a lab)")
 		case u.Scheme != "https" && u.Scheme != "http":
 			r.err("vcenter.url", fmt.Sprintf("scheme %q: use https://", u.Scheme))
 		}
 	}
-	required(r, "vcenter.username", v.Username)
+	requiredOr(r, "vcenter.username", v.Username, "GOVC_USERNAME")
 	if !v.Password.IsSet() && v.Password.Ref == "" && v.PasswordFile == "" {
-		r.err("vcenter.password", `required: set vcenter.password: "${ENV_VAR}" or vcenter.passwordFile`)
+		r.err("vcenter.password", `required: set vcenter.password: "${ENV_VAR}" or vcenter.passwordFile (or export GOVC_PASSWORD)`)
 	}
 	var trust []string
 	if v.CAFile != "" {
@@ -100,14 +104,14 @@ func validateVCenter(c *Cluster, r *report) {
 	if v.Insecure {
 		r.warn("vcenter.insecure", "TLS certificate verification of vCenter is off; anyone on the path can read the vCenter password")
 	}
-	required(r, "vcenter.datacenter", v.Datacenter)
+	requiredOr(r, "vcenter.datacenter", v.Datacenter, "GOVC_DATACENTER")
 	switch {
 	case v.Datastore != "" && v.DatastoreCluster != "":
 		r.err("vcenter.datastoreCluster", "set vcenter.datastore or vcenter.datastoreCluster, not both")
 	case v.Datastore == "" && v.DatastoreCluster == "":
-		r.err("vcenter.datastore", "required: set vcenter.datastore (or vcenter.datastoreCluster for a datastore cluster)")
+		r.err("vcenter.datastore", "required: set vcenter.datastore (or vcenter.datastoreCluster for a datastore cluster; or export GOVC_DATASTORE)")
 	}
-	required(r, "vcenter.network", v.Network)
+	requiredOr(r, "vcenter.network", v.Network, "GOVC_NETWORK")
 	if v.Cluster != "" && v.ResourcePool != "" {
 		r.err("vcenter.resourcePool", "set vcenter.cluster or vcenter.resourcePool, not both")
 	}

@@ -61,10 +61,7 @@ const maxKeyFileSize = 1 << 20
 // do this (a config is checked in tests and by the wizard without the
 // files); the error is *Errors with the fields' lines.
 func (c *Cluster) CheckFiles() error {
-	r := newReport(c.Path)
-	if c.pos != nil {
-		r.pos, r.keyPos = c.pos, c.keyPos
-	}
+	r := reportFor(c)
 	checkFiles(c, r)
 	if len(r.errs) > 0 {
 		e := &Errors{File: c.Path, List: r.errs}
