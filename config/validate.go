@@ -162,9 +162,8 @@ func validDomain(s string) bool {
 func validateSSH(c *Cluster, r *report) {
 	s := c.SSH
 	checkPort(r, "ssh.port", s.Port)
-	if s.KeyFile == "" && !s.Agent && !s.Password.IsSet() && s.Password.Ref == "" && s.PasswordFile == "" {
-		r.err("ssh", "no login method: set ssh.keyFile, ssh.agent: true, or ssh.password / ssh.passwordFile")
-	}
+	// No login method written: OpenSSH's conventions apply (~/.ssh/config,
+	// ssh-agent, ~/.ssh/id_*); CheckFiles checks that one of them exists.
 	if s.KeyFile == "" && (s.KeyPassphrase.Ref != "" || s.KeyPassphrase.IsSet() || s.KeyPassphraseFile != "") {
 		r.err("ssh.keyPassphrase", "a key passphrase needs ssh.keyFile")
 	}
