@@ -163,14 +163,14 @@ func RecordAdded(path string, role Role, added []PlannedNode) (*FileEdit, error)
 	}
 	g := c.group(role)
 	if g != nil && len(g.Hosts) == 0 && g.Count > 0 {
-		want := append(nodesToPlanned(c.NodesOf(role)), added...)
 		// What would count+k describe? Only a raise that gives exactly
-		// the added nodes is written as a count.
+		// the added nodes (in any order) is written as a count.
+		current := c.NodesOf(role)
 		probe := *c
 		pg := *g
 		pg.Count = g.Count + len(added)
 		probe.setGroup(role, pg)
-		if sameNodes(probe.NodesOf(role), want) == nil {
+		if raised := probe.NodesOf(role); len(raised) == len(current)+len(added) && isPrefixOf(current, raised) && sameSet(raised[len(current):], added) {
 			return SetGroupCount(path, role, pg.Count)
 		}
 	}
@@ -225,6 +225,23 @@ func isPrefixOf(a, b []PlannedNode) bool {
 	}
 	for i := range a {
 		if a[i].Name != b[i].Name || a[i].IP != b[i].IP {
+			return false
+		}
+	}
+	return true
+}
+
+// sameSet compares names and addresses, in any order.
+func sameSet(a, b []PlannedNode) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	seen := map[string]int{}
+	for _, n := range a {
+		seen[n.Name+"="+n.IP]++
+	}
+	for _, n := range b {
+		if seen[n.Name+"="+n.IP]--; seen[n.Name+"="+n.IP] < 0 {
 			return false
 		}
 	}

@@ -63,7 +63,7 @@ func changedLines(a, b string) []string {
 func TestRecordAddedRaisesTheCountInPlace(t *testing.T) {
 	path := editFixture(t)
 	before, _ := os.ReadFile(path)
-	edit, err := RecordAdded(path, RoleAgent, []PlannedNode{{Name: "agent-3", IP: "10.0.0.23"}, {Name: "agent-4", IP: "10.0.0.24"}})
+	edit, err := RecordAdded(path, RoleAgent, []PlannedNode{{Name: "agent-4", IP: "10.0.0.24"}, {Name: "agent-3", IP: "10.0.0.23"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func newClustersRegisterCmd(g *globalOptions) *cobra.Command {
 		acsPort                                        int
 	)
 	cmd := &cobra.Command{
-		Use:   "register --config FILE",
+		Use:   "register [--config FILE]",
 		Short: "Write both clusters into the DC/OS CLI's configuration ($DCOS_DIR or ~/.dcos)",
 		Long: `register writes the DC/OS CLI 0.5+ entries clusters/<CLUSTER_ID>/dcos.toml (0600) for the
 vSphere cluster (dcos_url = its first master, or --vsphere-url; its id read from

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,20 +26,33 @@ type runFlags struct {
 	dryRun      bool
 }
 
-// flowFlags says which run flags a command has.
+// flowFlags says which run flags a command has: only those that act on
+// its flow (every flow command has --config, --timeout and --log-file).
 type flowFlags int
 
 const (
-	withDryRun flowFlags = 1 << iota // install, add-agents
-	withTUI                          // the progress view (streaming commands)
+	withDryRun      flowFlags = 1 << iota // install, add-agents
+	withTUI                               // the progress view (streaming commands)
+	withConcurrency                       // the flow works on nodes in parallel
+	withNodeTimeout                       // the flow installs nodes or waits for health
 )
+
+// configFlagHelp is the one --config rule, said the same way everywhere.
+const configFlagHelp = "cluster config file (default: ./" + defaultConfigName + " when it exists)"
+
+// defaultConfigName is the config every command reads without --config.
+const defaultConfigName = "cluster.yaml"
 
 func (f *runFlags) register(cmd *cobra.Command, which flowFlags) {
 	fs := cmd.Flags()
-	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml)")
-	fs.IntVar(&f.concurrency, "concurrency", installer.DefaultConcurrency, "nodes worked on at once")
+	fs.StringVarP(&f.config, "config", "c", "", configFlagHelp)
+	if which&withConcurrency != 0 {
+		fs.IntVar(&f.concurrency, "concurrency", installer.DefaultConcurrency, "nodes worked on at once")
+	}
 	fs.DurationVar(&f.timeout, "timeout", installer.DefaultTimeout, "limit for the whole run")
-	fs.DurationVar(&f.nodeTimeout, "node-timeout", installer.DefaultNodeTimeout, "limit for one node's install and for the health wait")
+	if which&withNodeTimeout != 0 {
+		fs.DurationVar(&f.nodeTimeout, "node-timeout", installer.DefaultNodeTimeout, "limit for one node's install and for the health wait")
+	}
 	fs.StringVar(&f.logFile, "log-file", "", "debug log file (default: <state dir>/logs/<command>-<time>-<pid>.log)")
 	if which&withTUI != 0 {
 		fs.BoolVar(&f.noTUI, "no-tui", false, "plain line output even on a terminal")
@@ -64,15 +78,46 @@ func (f *runFlags) loadConfig(cmd *cobra.Command) (*config.Cluster, error) {
 // loadConfigOnly is loadConfig without the file checks (destroy needs
 // neither the SSH key nor the installer).
 func (f *runFlags) loadConfigOnly(cmd *cobra.Command) (*config.Cluster, error) {
-	if f.config == "" {
-		return nil, usageError{fmt.Errorf("--config is required (write one with `dcos-vsphere init` or use the guided `dcos-vsphere install` on a terminal)")}
+	return loadCluster(cmd, &f.config)
+}
+
+// configPath is the one --config rule of every command: the flag's file,
+// else ./cluster.yaml when it exists.
+func configPath(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
 	}
-	c, warnings, err := config.Load(f.config)
+	if haveDefaultConfig() {
+		return defaultConfigName, nil
+	}
+	return "", usageError{errors.New("no --config given and no ./" + defaultConfigName + " here: pass --config FILE, or write one with " +
+		"`dcos-vsphere init` (or the guided `dcos-vsphere install` on a terminal)")}
+}
+
+// haveDefaultConfig reports whether ./cluster.yaml exists.
+func haveDefaultConfig() bool {
+	st, err := os.Stat(defaultConfigName)
+	return err == nil && !st.IsDir()
+}
+
+// loadCluster loads the config under the --config rule (setting *path to
+// the file used), printing its warnings and the values taken from the
+// environment (GOVC_*) on stderr.
+func loadCluster(cmd *cobra.Command, path *string) (*config.Cluster, error) {
+	p, err := configPath(*path)
+	if err != nil {
+		return nil, err
+	}
+	*path = p
+	c, warnings, err := config.Load(p)
 	for _, w := range warnings {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range c.Origins() {
+		fmt.Fprintln(cmd.ErrOrStderr(), "from the environment:", o)
 	}
 	return c, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -19,11 +20,14 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 		Long: "validate decodes cluster.yaml strictly (unknown keys, wrong types and nulls are errors),\n" +
 			"resolves secrets from the environment or *File paths, and checks the cross-field rules\n" +
 			"(master count, IP collisions, network membership, host names, ports) and the DC/OS 1.9\n" +
-			"rules. It touches neither vCenter nor any node. Exit code 0 when valid, 2 when not.",
+			"rules. Empty vcenter fields are taken from the GOVC_* environment the way govc reads it\n" +
+			"(each such value is listed on stderr, and errors about it name the variable). It touches\n" +
+			"neither vCenter nor any node. Exit code 0 when valid, 2 when not.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, warns, err := config.Load(path)
-			for _, w := range warns {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			c, err := loadCluster(cmd, &path)
+			var ue usageError
+			if errors.As(err, &ue) {
+				return err
 			}
 			if err == nil {
 				// the files it names and the DC/OS 1.9 rules on dcos.*, all at once
@@ -44,7 +48,7 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&path, "config", "c", "cluster.yaml", "cluster config file")
+	cmd.Flags().StringVarP(&path, "config", "c", "", configFlagHelp)
 	return cmd
 }
 
@@ -56,6 +60,8 @@ type validation struct {
 	Masters      int    `json:"masters"`
 	Agents       int    `json:"agents"`
 	PublicAgents int    `json:"publicAgents"`
+	// Environment lists the values taken from GOVC_* (not in the file).
+	Environment []config.Origin `json:"environment,omitempty"`
 }
 
 func validateResult(c *config.Cluster) validation {
@@ -64,5 +70,5 @@ func validateResult(c *config.Cluster) validation {
 		count[n.Role]++
 	}
 	return validation{Valid: true, Cluster: c.Name, Bootstrap: count[config.RoleBootstrap], Masters: count[config.RoleMaster],
-		Agents: count[config.RoleAgent], PublicAgents: count[config.RolePublicAgent]}
+		Agents: count[config.RoleAgent], PublicAgents: count[config.RolePublicAgent], Environment: c.Origins()}
 }
