@@ -173,9 +173,14 @@ func TestGovcTrust(t *testing.T) {
 			func(v VCenter) bool { return v.Thumbprint == "" && v.CAFile == "/ca.pem" && !v.Insecure }},
 		{"insecure only as asked", map[string]string{"GOVC_URL": "vc2.example", "GOVC_INSECURE": "0"},
 			func(v VCenter) bool { return !v.Insecure }},
+		{"the file's URL is looked up too", map[string]string{"GOVC_TLS_KNOWN_HOSTS": known, "GOVC_URL": "https://127.0.0.1:8989/sdk"},
+			func(v VCenter) bool { return v.URL == "https://vc.example/sdk" && v.Thumbprint == sha }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var vc VCenter
+			if strings.HasPrefix(tc.name, "the file's") {
+				vc.URL = "https://vc.example/sdk"
+			}
 			ApplyGovcEnv(&vc, envMap(tc.env))
 			if !tc.want(vc) {
 				t.Fatalf("got %+v", vc)
