@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/templates"
 )
 
 // inDir runs the test from dir (commands resolve ./cluster.yaml).
@@ -218,3 +221,33 @@ func TestCompletion(t *testing.T) {
 type pflagFlag = pflag.Flag
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+// A run's error about a value from the environment names the variable.
+func TestRunErrorsNameTheEnvironment(t *testing.T) {
+	clearGovcEnv(t)
+	t.Setenv("SSH_PW", "ssh-Secret-conv")
+	t.Setenv("GOVC_URL", "127.0.0.1:1")
+	t.Setenv("GOVC_USERNAME", "admin")
+	t.Setenv("GOVC_PASSWORD", "pw")
+	t.Setenv("GOVC_INSECURE", "1")
+	t.Setenv("GOVC_DATACENTER", "DC0")
+	t.Setenv("GOVC_DATASTORE", "nope")
+	t.Setenv("GOVC_NETWORK", "VM Network")
+	c, _, err := config.Parse([]byte(govcOnlyConfig), "cluster.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nf := error(&templates.NotFoundError{Field: "vcenter.datastore", Name: "nope", In: "DC0", Have: []string{"LocalDS_0"}})
+	err = withOrigins(c, fmt.Errorf("preflight: %w", nf))
+	var got *templates.NotFoundError
+	if !strings.Contains(err.Error(), `vcenter.datastore (from GOVC_DATASTORE): "nope" not found in DC0`) || !errors.As(err, &got) || exitCodeOf(err, false) != 2 {
+		t.Errorf("%v (exit %d)", err, exitCodeOf(err, false))
+	}
+	ce := &templates.ConnectError{URL: "https://127.0.0.1:1/sdk", Err: errors.New("connection refused")}
+	if err := withOrigins(c, ce); !strings.HasSuffix(err.Error(), "(vcenter.url from GOVC_URL)") || exitCodeOf(err, false) != 3 {
+		t.Errorf("%v", err)
+	}
+	if plain := errors.New("x"); withOrigins(c, plain) != plain {
+		t.Error("an error naming no field was changed")
+	}
+}

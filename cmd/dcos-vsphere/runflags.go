@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +14,7 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
+	"github.com/dcos-vsphere/dcos-vsphere/templates"
 )
 
 // runFlags are the flags of every command that runs a flow on a cluster.
@@ -155,4 +157,44 @@ func (f *runFlags) debugLog(c *config.Cluster, command string) (*os.File, error)
 		return nil, fmt.Errorf("create log directory: %w", err)
 	}
 	return fsutil.EnsureMode(path, 0o600)
+}
+
+// originError is err with the fields it names marked with where their
+// values came from ("vcenter.datastore (from GOVC_DATASTORE): ...").
+type originError struct {
+	err error
+	msg string
+}
+
+func (e originError) Error() string { return e.msg }
+func (e originError) Unwrap() error { return e.err }
+
+// withOrigins marks, in a run's error, the config fields whose values came
+// from the environment, so that a wrong GOVC_* value is found where it
+// is set: an inventory name not found, a connection refused.
+func withOrigins(c *config.Cluster, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, o := range c.Origins() {
+		if strings.Contains(msg, o.Field+":") && !strings.Contains(msg, o.Field+" (from ") {
+			msg = strings.Replace(msg, o.Field+":", o.Field+" (from "+o.Var+"):", 1)
+			changed = true
+		}
+	}
+	var ce *templates.ConnectError
+	if errors.As(err, &ce) {
+		for _, o := range c.Origins() {
+			if o.Field == "vcenter.url" {
+				msg += " (vcenter.url from " + o.Var + ")"
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return err
+	}
+	return originError{err: err, msg: msg}
 }
