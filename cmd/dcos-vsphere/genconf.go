@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/genconf"
 )
 
@@ -18,7 +16,7 @@ import (
 func newGenconfCmd(g *globalOptions) *cobra.Command {
 	var cfgPath, outDir string
 	cmd := &cobra.Command{
-		Use:   "genconf --config FILE [--out DIR]",
+		Use:   "genconf [--config FILE] [--out DIR]",
 		Short: "Write DC/OS 1.9 genconf/config.yaml and genconf/ip-detect for a cluster config",
 		Long: `genconf renders the files dcos_generate_config.sh reads, into DIR/genconf/:
 config.yaml (0600 when it holds a secret pass-through key such as exhibitor_admin_password;
@@ -27,13 +25,7 @@ ip-detect and, when dcos.ipDetectPublic is set, ip-detect-public.
 The same config always gives the same bytes. Exit code 2 means the config
 is invalid (every problem is listed).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfgPath == "" {
-				return usageError{errors.New("genconf: --config FILE is required")}
-			}
-			c, warnings, err := config.Load(cfgPath)
-			for _, w := range warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
-			}
+			c, err := loadCluster(cmd, &cfgPath)
 			if err != nil {
 				return err // *config.Errors: exit code 2
 			}
@@ -65,7 +57,7 @@ is invalid (every problem is listed).`,
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "cluster config file (cluster.yaml)")
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", configFlagHelp)
 	cmd.Flags().StringVar(&outDir, "out", ".", "directory to write genconf/ into")
 	return cmd
 }
