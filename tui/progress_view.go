@@ -624,6 +624,13 @@ func (m *progressModel) nodeSummary(res *installer.Result, all bool) []string {
 		return nil
 	}
 	if !all {
+		checked := false
+		for _, n := range res.Nodes {
+			checked = checked || n.Health != ""
+		}
+		if !checked {
+			return nil // a run that stopped before the health check: counts say nothing
+		}
 		by := map[string]int{}
 		for _, n := range res.Nodes {
 			h := n.Health
