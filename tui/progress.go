@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -84,6 +85,7 @@ func (p *Progress) Run(ctx context.Context, work func(ctx context.Context, sink 
 
 	m := newProgressModel(p.title, cancel)
 	m.logFile = p.LogFile
+	m.frameGap = time.Second / 15
 	m.declare(p.phases)
 
 	var opts []tea.ProgramOption

@@ -68,6 +68,17 @@ type progressModel struct {
 
 	plain    installer.PlainRenderer // formats log pane lines
 	plainBuf bytes.Buffer
+
+	memo map[string][]string // parts laid out during one View
+
+	// frameGap > 0 lets View return its last frame while events arrive
+	// faster than that (remote output of many nodes); keys, a resize and
+	// the end always get a new frame, and the spinner's ticks bring the
+	// latest state within a tick.
+	frameGap   time.Duration
+	lastFrame  string
+	lastAt     time.Time
+	freshFrame bool
 }
 
 func newProgressModel(title string, cancel func()) *progressModel {
@@ -108,6 +119,7 @@ func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.done(msg.err)
 		return m, tea.Quit
 	case spinner.TickMsg:
+		m.freshFrame = true
 		if !msg.Time.IsZero() && msg.Time.After(m.now) {
 			m.now = msg.Time
 		}
@@ -115,6 +127,7 @@ func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.spin, cmd = m.spin.Update(msg)
 		return m, cmd
 	case tea.WindowSizeMsg:
+		m.freshFrame = true
 		if msg.Width > 0 {
 			m.width = msg.Width
 			m.help.Width = msg.Width
@@ -122,6 +135,7 @@ func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.height = msg.Height
 		return m, nil
 	case tea.KeyMsg:
+		m.freshFrame = true
 		return m.key(msg)
 	}
 	return m, nil

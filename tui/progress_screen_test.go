@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
@@ -441,5 +442,43 @@ func TestScreenRunDrivesTheView(t *testing.T) {
 	// The upload came before its phase started: one row all the same.
 	if !strings.Contains(scr.All(), "✔ 12 phases done (Connect to vCenter … Check cluster health)") {
 		t.Errorf("want the 12 phases, each once; %s", scr)
+	}
+}
+
+// TestScreenManyNodesFit: thirty agents at work fit 80x24: as many rows
+// as there is room for, then how many more and what they do.
+func TestScreenManyNodesFit(t *testing.T) {
+	d := startProgressScreen(t, 80, 24)
+	d.emit(doneUntilBootstrap()...)
+	d.emit(phaseEvent(installer.PhaseStarted, installer.PhaseInstallAgents, "Install agents"))
+	const n = 30
+	for i := range n {
+		d.emit(installer.Event{Kind: installer.NodeStep, PhaseID: installer.PhaseInstallAgents, Node: fmt.Sprintf("agent-%d", i+1), Step: "dcos_install.sh slave"})
+	}
+	for i := range 4 {
+		d.emit(installer.Event{Kind: installer.NodeDone, PhaseID: installer.PhaseInstallAgents, Node: fmt.Sprintf("agent-%d", i+1)})
+	}
+	d.waitLine("4/30 nodes, 26 active")
+	more := d.waitLine("more nodes")
+	lines := d.scr.Lines()
+	d.fits(lines)
+	rows := 0
+	for _, l := range lines {
+		if regexp.MustCompile(`^    \S agent-\d+ `).MatchString(l) {
+			rows++
+		}
+	}
+	if want := fmt.Sprintf("+%d more nodes (", n-rows); !strings.Contains(more, want) || rows < 5 {
+		t.Errorf("%d node rows and %q, want %q with at least 5 rows; %s", rows, more, want, d.scr)
+	}
+	if strings.Count(strings.Join(lines, "\n"), "✔ agent-") > 0 && strings.Contains(more, "running") && rows < n-4 {
+		t.Errorf("done rows shown while running ones are hidden; %s", d.scr)
+	}
+	d.tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC}) // the first: a stop, with its hint
+	d.waitLine("Stopping: the running steps finish")
+	d.fits(d.scr.Lines())
+	d.finish(installer.ErrStopped)
+	if !strings.Contains(d.scr.Lines()[0], "■ stopped") {
+		t.Errorf("header after a stop; %s", d.scr)
 	}
 }

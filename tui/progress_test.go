@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -380,5 +381,27 @@ func TestRunConcurrentEmit(t *testing.T) {
 		if want := fmt.Sprintf("agent-%d: gave up", n); !strings.Contains(text, want) {
 			t.Errorf("final frame lacks %q", want)
 		}
+	}
+}
+
+// TestFrameGapKeepsUpUnderEventFloods: with a frame gap, events arriving
+// faster reuse the last frame; a tick, a key and the end draw anew.
+func TestFrameGapKeepsUpUnderEventFloods(t *testing.T) {
+	m := newProgressModel("x", nil)
+	m.frameGap = time.Hour // only fresh-frame triggers redraw in this test
+	m.Update(eventMsg{Kind: installer.PhaseStarted, Phase: "prepare nodes", Time: t0})
+	first := ansi.Strip(m.View())
+	m.Update(eventMsg{Kind: installer.NodeStep, Node: "agent-1", Step: "yum install", Time: t0})
+	if v := ansi.Strip(m.View()); v != first {
+		t.Errorf("a frame within the gap was drawn anew:\n%s", v)
+	}
+	m.Update(spinner.TickMsg{Time: t0.Add(time.Second)})
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "agent-1") {
+		t.Errorf("a tick did not bring the latest state:\n%s", v)
+	}
+	m.Update(eventMsg{Kind: installer.NodeStep, Node: "agent-2", Step: "yum install", Time: t0})
+	m.Update(workDoneMsg{})
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "agent-2") || !strings.Contains(v, "✔ done") {
+		t.Errorf("the final frame is stale:\n%s", v)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -18,9 +19,7 @@ var (
 	styleFail    = lipgloss.NewStyle().Foreground(lipgloss.Color("196"))
 	styleWarn    = lipgloss.NewStyle().Foreground(lipgloss.Color("214"))
 	styleDim     = lipgloss.NewStyle().Foreground(lipgloss.Color("245"))
-	styleBox     = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1)
-	styleFailBox = styleBox.BorderForeground(lipgloss.Color("196"))
-	styleStopBox = styleBox.BorderForeground(lipgloss.Color("214"))
+	styleBorder  = lipgloss.NewStyle()
 )
 
 // limits say how much of each part a frame shows. View starts from
@@ -60,12 +59,25 @@ var degrade = []func(*limits){
 	func(l *limits) { l.nodes = 0; l.failLines = 1; l.logLines = 0 },
 }
 
-// View renders the state; it has no side effects. Every line fits the
+// View renders the state (it changes nothing but its caches). Every line fits the
 // terminal's width, and the frame its height (one line is left for the
 // cursor): when everything does not fit, detail goes first (see degrade),
 // so the header, the errors and the summary stay on screen. The frame
 // ends with a newline: the renderer clears the last line when it stops.
 func (m *progressModel) View() string {
+	if m.frameGap > 0 && !m.freshFrame && !m.finished && !m.aborted && m.lastFrame != "" && time.Since(m.lastAt) < m.frameGap {
+		return m.lastFrame
+	}
+	v := m.layout()
+	if m.frameGap > 0 {
+		m.lastFrame, m.lastAt, m.freshFrame = v, time.Now(), false
+	}
+	return v
+}
+
+func (m *progressModel) layout() string {
+	m.memo = map[string][]string{}
+	defer func() { m.memo = nil }()
 	lim := m.fullLimits()
 	lines := m.frame(lim)
 	if m.height > 0 {
@@ -89,6 +101,7 @@ func (m *progressModel) View() string {
 // lost detail, errors first.
 func (m *progressModel) growInto(lim limits, lines []string, budget int) (limits, []string) {
 	grow := []func(l *limits, by int) bool{
+		func(l *limits, by int) bool { return l.failures >= 0 && add(&l.failures, by) },
 		func(l *limits, by int) bool { return l.failLines >= 0 && add(&l.failLines, by) },
 		func(l *limits, by int) bool { return l.warnings >= 0 && add(&l.warnings, by) },
 		func(l *limits, by int) bool { return l.nodes >= 0 && add(&l.nodes, by) },
@@ -134,9 +147,21 @@ func (m *progressModel) w() int {
 	return defaultWidth
 }
 
-// frame lays out every part under lim.
+// frame lays out every part under lim; parts already laid out under the
+// same limits during this View are reused.
 func (m *progressModel) frame(lim limits) []string {
 	over := m.finished || m.aborted
+	memo := func(key string, render func() []string) []string {
+		if m.memo == nil {
+			return render()
+		}
+		if v, ok := m.memo[key]; ok {
+			return v
+		}
+		v := render()
+		m.memo[key] = v
+		return v
+	}
 	out := []string{m.header()}
 	part := func(lines []string) {
 		if len(lines) == 0 {
@@ -147,19 +172,19 @@ func (m *progressModel) frame(lim limits) []string {
 		}
 		out = append(out, lines...)
 	}
-	part(m.phaseLines(lim))
-	part(m.warningLines(lim))
-	part(m.failureBox(lim))
+	part(memo(fmt.Sprint("phases", lim.foldDone, lim.foldPending, lim.nodes), func() []string { return m.phaseLines(lim) }))
+	part(memo(fmt.Sprint("warnings", lim.warnings), func() []string { return m.warningLines(lim) }))
+	part(memo(fmt.Sprint("failures", lim.failures, lim.failLines, lim.tail), func() []string { return m.failureBox(lim) }))
 	if !over {
 		if m.showLog && lim.logLines > 0 {
-			part(m.logPane(lim.logLines))
+			part(memo(fmt.Sprint("log", lim.logLines), func() []string { return m.logPane(lim.logLines) }))
 		}
 		if m.stopping {
 			part(m.wrapStyled(styleWarn, "Stopping: the running steps finish, nothing new starts. ctrl+c again quits at once (the next run resumes, uploads too)."))
 		}
 		part(strings.Split(m.help.View(m.keys), "\n"))
 	} else {
-		part(m.summaryLines(lim))
+		part(memo(fmt.Sprint("summary", lim.summaryNodes), func() []string { return m.summaryLines(lim) }))
 	}
 	return out
 }
@@ -494,7 +519,7 @@ func (m *progressModel) failureBox(lim limits) []string {
 		if where == "" {
 			head = mark
 		}
-		lines := wrap(head+f.message, inner)
+		lines := m.wrapped(head+f.message, inner)
 		if lim.failLines >= 0 && len(lines) > lim.failLines {
 			hidden := len(lines) - lim.failLines + 1
 			lines = append(lines[:max(lim.failLines-1, 1)], fmt.Sprintf("  … %d more lines (see log)", hidden))
@@ -523,11 +548,38 @@ func (m *progressModel) failureBox(lim limits) []string {
 	if m.logFile != "" && !(m.finished || m.aborted) {
 		b = append(b, "", cut("Full log: "+m.logFile, inner))
 	}
-	box := styleFailBox
 	if stop {
-		box = styleStopBox
+		return box(styleWarn, b, m.w())
 	}
-	return strings.Split(box.Width(m.w()-2).Render(strings.Join(b, "\n")), "\n")
+	return box(styleFail, b, m.w())
+}
+
+// wrapped is wrap, remembered during one View (failure messages are
+// wrapped once for every layout tried).
+func (m *progressModel) wrapped(text string, w int) []string {
+	key := fmt.Sprint("wrap", w, text)
+	if v, ok := m.memo[key]; ok {
+		return append([]string(nil), v...)
+	}
+	v := wrap(text, w)
+	if m.memo != nil {
+		m.memo[key] = v
+	}
+	return append([]string(nil), v...)
+}
+
+// box draws a rounded border of style st around lines (each at most w-4
+// cells wide), w cells wide.
+func box(st lipgloss.Style, lines []string, w int) []string {
+	inner := max(w-4, 0)
+	out := make([]string, 0, len(lines)+2)
+	out = append(out, st.Render("╭"+strings.Repeat("─", inner+2)+"╮"))
+	side := st.Render("│")
+	for _, l := range lines {
+		pad := max(inner-lipgloss.Width(l), 0)
+		out = append(out, side+" "+l+strings.Repeat(" ", pad)+" "+side)
+	}
+	return append(out, st.Render("╰"+strings.Repeat("─", inner+2)+"╯"))
 }
 
 // logPane shows the newest log lines (or those scrolled to), each cut to
@@ -546,7 +598,7 @@ func (m *progressModel) logPane(h int) []string {
 	if m.logScroll > 0 && end < len(m.logs) {
 		b[len(b)-1] = styleDim.Render(cut(fmt.Sprintf("↓ %d newer lines (end: follow)", len(m.logs)-end), inner))
 	}
-	return strings.Split(styleBox.Width(m.w()-2).Render(strings.Join(b, "\n")), "\n")
+	return box(styleBorder, b, m.w())
 }
 
 // summaryLines end the final frame: the outcome, the nodes, and last the
