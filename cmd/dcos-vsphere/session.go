@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -129,9 +130,13 @@ func runWithProgressView(cmd *cobra.Command, c *config.Cluster, flow installer.F
 			}
 		}()
 		var err error
-		res, err = run(installer.WithSoftStop(cmd.Context(), soft), screen)
+		r, err := run(installer.WithSoftStop(cmd.Context(), soft), screen)
+		res = r
 		return err
 	})
+	if errors.Is(err, tui.ErrInterrupted) {
+		return nil, view.Shown(), err // the work may still be winding down: its result is not ours to read
+	}
 	return res, view.Shown(), err
 }
 
