@@ -133,11 +133,7 @@ func TestUploadCutAtHalfResumes(t *testing.T) {
 	if _, err := os.Stat(remote); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("destination exists after a cut upload: %v", err)
 	}
-	st, err := os.Stat(partial)
-	if err != nil {
-		t.Fatalf("no resumable partial after the cut: %v (home holds %v)", err, tempLeftovers(t, f.home))
-	}
-	kept := st.Size()
+	kept := settledSize(t, partial)
 	if kept < size*2/5 || kept > size/2 {
 		t.Fatalf("partial holds %d bytes after a cut at %d upstream bytes of %d", kept, size/2, size)
 	}
@@ -263,6 +259,28 @@ func TestPartialNameIsNotATempName(t *testing.T) {
 	}
 	if ok, _ := filepath.Match(StagingPrefix+"*.tmp-*", a); ok || !strings.HasPrefix(a, StagingPrefix) {
 		t.Errorf("partial %q matches the temp-file pattern or lacks the prefix", a)
+	}
+}
+
+// settledSize waits (bounded) until the server of the cut connection has
+// written what it had received: the partial's size holds still.
+func settledSize(t *testing.T, p string) int64 {
+	t.Helper()
+	last := int64(-1)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatalf("no resumable partial after the cut: %v", err)
+		}
+		if st.Size() == last {
+			return last
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the partial still grows 10s after the cut (%d bytes)", st.Size())
+		}
+		last = st.Size()
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
