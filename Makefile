@@ -7,7 +7,7 @@ PKGS      := ./...
 FUZZTIME  ?= 20s
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: all build test unit lint fuzz bench demo deps clean
+.PHONY: all build test unit lint fuzz bench chaos demo deps clean
 
 all: build
 
@@ -36,6 +36,11 @@ fuzz:
 # -p 1: one package's benchmarks at a time, so they do not compete for the cores
 bench: deps build
 	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 60m $(PKGS)
+
+# chaos: the resume sweep of the e2e suite with 60 kill -9 points (make
+# test runs 12), plus its Ctrl-C and SIGHUP passes; root.
+chaos: deps
+	DCOS_VSPHERE_CHAOS_POINTS=60 $(GO) test -count=1 -timeout 90m -run '^TestChaosResumeFromAnyPoint$$' -v ./e2e
 
 demo: deps build
 	./scripts/demo.sh

@@ -194,6 +194,27 @@ func TestACSOnLab(t *testing.T) {
 			newIPs = append(newIPs, h.IP().String())
 		}
 		slices.Sort(newIPs)
+		// A survey (status, plan) names the two new agents and changes
+		// nothing.
+		survey := runSync(t, m, SyncOptions{Archive: archive, ReadOnly: true})
+		var missing []string
+		for _, r := range survey.Agents {
+			switch {
+			case r.State == StateMissing:
+				missing = append(missing, r.IP)
+			case r.State != StateCurrent:
+				t.Errorf("survey: %s is %s, want current or missing", r.Name, r.State)
+			}
+		}
+		slices.Sort(missing)
+		if survey.Uploaded != 0 || survey.Failed != 2 || !slices.Equal(missing, newIPs) {
+			t.Errorf("survey: uploaded %d, failed %d, missing %v; want 0, 2, %v", survey.Uploaded, survey.Failed, missing, newIPs)
+		}
+		for _, h := range added {
+			if got := onAgent(t, h); got != "missing" {
+				t.Errorf("the survey wrote on %s: %s", h.Name(), got)
+			}
+		}
 		res := runSync(t, m, SyncOptions{Archive: archive})
 		if res.Err() != nil || len(res.Agents) != 5 {
 			t.Fatalf("%d agents, %v", len(res.Agents), res.Err())
@@ -217,6 +238,12 @@ func TestACSOnLab(t *testing.T) {
 		}
 		if _, err := ag[1].Exec(ctx, "chmod 0644 /etc/docker.tar.gz && chown 1000:1000 /etc/docker.tar.gz"); err != nil {
 			t.Fatal(err)
+		}
+		survey := runSync(t, m, SyncOptions{Archive: archive, ReadOnly: true})
+		for _, r := range survey.Agents {
+			if (r.IP == ag[0].IP().String() || r.IP == ag[1].IP().String()) != (r.State == StateStale) {
+				t.Errorf("survey: %s (%s) is %s: %s", r.Name, r.IP, r.State, r.Error)
+			}
 		}
 		res := runSync(t, m, SyncOptions{Archive: archive})
 		if got := uploadedIPs(res); !slices.Equal(got, []string{ag[0].IP().String()}) {

@@ -38,6 +38,10 @@ const (
 	StateFixed       = "fixed"       // had the content; owner or mode corrected
 	StateUnreachable = "unreachable" // no SSH session through the master
 	StateFailed      = "failed"      // reached, but a step failed
+	// A survey (SyncOptions.ReadOnly) changes nothing and reports these
+	// for agents a sync would change.
+	StateStale   = "stale"   // another archive, or not root:root 0600
+	StateMissing = "missing" // no archive
 )
 
 // Remote runs commands on one agent (for an AgentCheck).
@@ -66,6 +70,10 @@ type SyncOptions struct {
 	// OnAgent is called once per agent when it is done (may be nil;
 	// calls are serialised).
 	OnAgent func(AgentResult)
+	// ReadOnly surveys instead: each agent's archive is compared and
+	// reported (current, stale, missing, unreachable), nothing is
+	// written and no check runs (status and plan).
+	ReadOnly bool
 }
 
 // AgentResult is what Sync did on one agent.
@@ -85,8 +93,15 @@ type AgentResult struct {
 	Duration string `json:"duration"`
 }
 
-// Failed reports whether the agent did not end with the archive.
-func (r AgentResult) Failed() bool { return r.State == StateUnreachable || r.State == StateFailed }
+// Failed reports whether the agent did not end with the archive (in a
+// survey: does not have it).
+func (r AgentResult) Failed() bool {
+	switch r.State {
+	case StateUnreachable, StateFailed, StateStale, StateMissing:
+		return true
+	}
+	return false
+}
 
 // SyncResult is the outcome of Sync.
 type SyncResult struct {
@@ -244,6 +259,20 @@ func syncAgent(ctx context.Context, m *Master, a Agent, o SyncOptions, want stri
 		r.Name = before.hostname
 	}
 	r.Before = before.sum
+	if o.ReadOnly {
+		r.After = before.sum
+		switch {
+		case before.sum == want && before.owner == "0:0:600":
+			r.State = StateCurrent
+		case before.sum == "":
+			r.State, r.Error = StateMissing, ArchivePath+" is missing"
+		case before.sum == want:
+			r.State, r.Error = StateStale, fmt.Sprintf("%s has the current content but owner:group:mode %s, want 0:0:600", ArchivePath, before.owner)
+		default:
+			r.State, r.Error = StateStale, fmt.Sprintf("%s has sha256 %s, not the current %s (other credentials)", ArchivePath, short(before.sum), short(want))
+		}
+		return r
+	}
 	switch {
 	case before.sum == want && before.owner == "0:0:600":
 		r.State = StateCurrent
@@ -275,6 +304,13 @@ func syncAgent(ctx context.Context, m *Master, a Agent, o SyncOptions, want stri
 		}
 	}
 	return r
+}
+
+func short(sum string) string {
+	if len(sum) > 12 {
+		return sum[:12]
+	}
+	return sum
 }
 
 func orMissing(s string) string {

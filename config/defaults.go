@@ -123,6 +123,22 @@ func (c *Cluster) applyDefaults() {
 	}
 }
 
+// withDefaults is a copy of c with the defaults applied; the fields
+// applyDefaults changes behind pointers are copied first.
+func (c *Cluster) withDefaults() *Cluster {
+	cp := *c
+	if j := c.SSH.JumpHost; j != nil {
+		jc := *j
+		cp.SSH.JumpHost = &jc
+	}
+	if p := c.DCOS.IPDetectPublic; p != nil {
+		pc := *p
+		cp.DCOS.IPDetectPublic = &pc
+	}
+	cp.applyDefaults()
+	return &cp
+}
+
 // ApplyDefaults fills defaulted fields of a Cluster built in code (Load
 // does this itself).
 func (c *Cluster) ApplyDefaults() { c.applyDefaults() }

@@ -120,6 +120,9 @@ func TestGoodThreeMastersExplicit(t *testing.T) {
 	if c.SSH.SudoPassword.Value() != testSecrets["SUDO_PASSWORD"] || c.Registry.Password.Value() != testSecrets["REGISTRY_PASSWORD"] {
 		t.Errorf("sudo/registry passwords not resolved")
 	}
+	if r := c.Registry; r.CAFile != filepath.Join(dir, "registry-ca.pem") || r.CheckImage != "samples/hello:1.0" || !r.CheckPush {
+		t.Errorf("registry caFile %s (want it relative to the config), checkImage %q, checkPush %v", r.CAFile, r.CheckImage, r.CheckPush)
+	}
 	if c.DCOS.IPDetectPublic.Script != filepath.Join(dir, "ip-detect-public.sh") {
 		t.Errorf("ipDetectPublic.script = %s, want it relative to the config", c.DCOS.IPDetectPublic.Script)
 	}
@@ -244,7 +247,7 @@ func TestSecretFiles(t *testing.T) {
 		c := &Cluster{Path: filepath.Join(dir, "c.yaml")}
 		c.VCenter.PasswordFile = "pw"
 		c.resolvePaths()
-		resolveSecrets(c, nil, r)
+		resolveSecrets(c, nil, r, os.LookupEnv)
 		return r, c
 	}
 	write("pa ss\r\n", 0o600)

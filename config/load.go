@@ -34,6 +34,33 @@ func Load(path string) (*Cluster, []Warning, error) {
 // Parse is Load for bytes already read; path names the file in messages
 // and anchors relative paths (use "" for the working directory).
 func Parse(data []byte, path string) (*Cluster, []Warning, error) {
+	return ParseEnv(data, path, os.LookupEnv)
+}
+
+// ParseEnv is Parse with lookupEnv answering the "${ENV}" references in
+// place of the process environment: the guided setup passes the secrets
+// it was just given, for the run it starts at once.
+func ParseEnv(data []byte, path string, lookupEnv func(string) (string, bool)) (*Cluster, []Warning, error) {
+	c, warns, err := parse(data, path, lookupEnv)
+	if err != nil {
+		return nil, warns, err
+	}
+	return c, warns, nil
+}
+
+// LoadForReport is Load that also returns the cluster as far as it was
+// decoded when the config has problems, so that a report can add the
+// problems other checks find in it (every problem at once). That cluster
+// is for reporting only: it may be incomplete.
+func LoadForReport(path string) (*Cluster, []Warning, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, &Errors{File: path, List: []FieldError{{File: path, Message: fmt.Sprintf("read config: %v", err)}}}
+	}
+	return parse(data, path, os.LookupEnv)
+}
+
+func parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Cluster, []Warning, error) {
 	r := newReport(path)
 	c := &Cluster{Path: path}
 	if root, ok := parseYAML(data, r); ok {
@@ -42,7 +69,8 @@ func Parse(data []byte, path string) (*Cluster, []Warning, error) {
 		if !d.tooBig {
 			c.pos, c.keyPos = r.pos, r.keyPos // defaults tell an explicit 0 from a missing key
 			c.resolvePaths()
-			resolveSecrets(c, d.secrets, r)
+			resolveSecrets(c, d.secrets, r, lookupEnv)
+			c.applyEnvironment(r, os.Getenv)
 			c.applyDefaults()
 			validate(c, r)
 		}
@@ -52,7 +80,7 @@ func Parse(data []byte, path string) (*Cluster, []Warning, error) {
 	if len(r.errs) > 0 {
 		e := &Errors{File: path, List: r.errs}
 		e.sort()
-		return nil, r.warns, e
+		return c, r.warns, e
 	}
 	return c, r.warns, nil
 }
@@ -155,7 +183,7 @@ func (c *Cluster) resolvePaths() {
 	for _, p := range []*string{
 		&c.VCenter.PasswordFile, &c.VCenter.CAFile, &c.Template.OVA,
 		&c.SSH.KeyFile, &c.SSH.KeyPassphraseFile, &c.SSH.PasswordFile, &c.SSH.KnownHostsFile, &c.SSH.SudoPasswordFile,
-		&c.DCOS.Installer, &c.DCOS.IPDetect.Script, &c.Registry.PasswordFile, &c.ACS.KeyFile, &c.ACS.KnownHostsFile,
+		&c.DCOS.Installer, &c.DCOS.IPDetect.Script, &c.Registry.PasswordFile, &c.Registry.CAFile, &c.ACS.KeyFile, &c.ACS.KnownHostsFile,
 	} {
 		*p = c.resolve(*p)
 	}
@@ -186,7 +214,7 @@ func (c *Cluster) secretFields() []secretField {
 
 // resolveSecrets reads ${ENV} references and *File siblings. Messages
 // name fields, variables and files, never values.
-func resolveSecrets(c *Cluster, sites []secretSite, r *report) {
+func resolveSecrets(c *Cluster, sites []secretSite, r *report, lookupEnv func(string) (string, bool)) {
 	inFile := map[*Secret]bool{}
 	for _, s := range sites {
 		inFile[s.secret] = true
@@ -206,7 +234,7 @@ func resolveSecrets(c *Cluster, sites []secretSite, r *report) {
 			*f.secret = Secret{value: v}
 		case f.secret.Ref != "":
 			name := f.secret.EnvVar()
-			v, ok := os.LookupEnv(name)
+			v, ok := lookupEnv(name)
 			switch {
 			case !ok:
 				r.err(f.path, fmt.Sprintf("environment variable %s is not set", name))

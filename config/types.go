@@ -25,6 +25,8 @@ type Cluster struct {
 
 	// positions of every field read from the file, for Validate's errors.
 	pos, keyPos map[string]Pos
+	// origins of the values taken from the environment (GOVC_*).
+	origins []Origin
 }
 
 // VCenter says where to create VMs and how to reach vCenter.
@@ -156,12 +158,27 @@ type IPDetect struct {
 	Script    string `yaml:"script"`    // file path, for method script
 }
 
-// Registry is the shared Azure Container Registry.
+// Registry is the shared Azure Container Registry. Its credentials reach
+// the agents as /etc/mesosphere/docker_credentials and /etc/docker.tar.gz,
+// never through the served DC/OS config.
 type Registry struct {
+	// Server is the login server as image references name it: host, or
+	// host:port (myregistry.azurecr.io; no scheme, no path).
 	Server       string `yaml:"server"`
 	Username     string `yaml:"username"`
 	Password     Secret `yaml:"password"`
 	PasswordFile string `yaml:"passwordFile"`
+	// CAFile is a PEM bundle trusted, beside the system roots, for the
+	// registry's TLS certificate (a private registry or a TLS-inspecting
+	// proxy). TLS is always verified.
+	CAFile string `yaml:"caFile"`
+	// CheckImage is what `registry check` pulls: repository:tag or
+	// repository@sha256:... in this registry, or a repository alone (its
+	// tags are listed). Empty: the check logs in only.
+	CheckImage string `yaml:"checkImage"`
+	// CheckPush makes `registry check` also check the right to push to
+	// CheckImage's repository (an upload is started and cancelled).
+	CheckPush bool `yaml:"checkPush"`
 }
 
 // ACS is the existing DC/OS cluster on Azure Container Service. Its

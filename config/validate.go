@@ -2,20 +2,17 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 )
 
 // Validate checks a Cluster (built in code, or re-checked after edits)
-// with the same rules Load applies. Errors point at the lines the
+// with the same rules Load applies, on a copy with Load's defaults
+// filled in (c itself is not changed). Errors point at the lines the
 // cluster was loaded from when there are any.
 func (c *Cluster) Validate() ([]Warning, error) {
-	r := newReport(c.Path)
-	if c.pos != nil {
-		r.pos, r.keyPos = c.pos, c.keyPos
-	}
-	validate(c, r)
+	r := reportFor(c)
+	validate(c.withDefaults(), r)
 	sortWarnings(r.warns)
 	if len(r.errs) > 0 {
 		e := &Errors{File: c.Path, List: r.errs}
@@ -34,8 +31,10 @@ var (
 // validate runs every cross-field rule; defaults are already applied.
 func validate(c *Cluster, r *report) {
 	required(r, "name", c.Name)
-	if c.Name != "" && !hostLabel.MatchString(c.Name) {
-		r.err("name", fmt.Sprintf("%q is not a valid cluster name: use letters, digits and '-' (at most 63, not starting or ending with '-')", c.Name))
+	if c.Name != "" {
+		if err := CheckClusterName(c.Name); err != nil {
+			r.err("name", err.Error())
+		}
 	}
 	validateVCenter(c, r)
 	required(r, "template.name", c.Template.Name)
@@ -54,29 +53,30 @@ func required(r *report, path, v string) {
 	}
 }
 
+// requiredOr is required for a field the environment can also give.
+func requiredOr(r *report, path, v, envVar string) {
+	if strings.TrimSpace(v) == "" {
+		r.err(path, "required (or export "+envVar+", as for govc)")
+	}
+}
+
 func checkPort(r *report, path string, p int) {
-	if p < 1 || p > 65535 {
-		r.err(path, fmt.Sprintf("port %d is outside 1-65535", p))
+	if err := CheckPort(p); err != nil {
+		r.err(path, err.Error())
 	}
 }
 
 func validateVCenter(c *Cluster, r *report) {
 	v := c.VCenter
-	required(r, "vcenter.url", v.URL)
+	requiredOr(r, "vcenter.url", v.URL, "GOVC_URL")
 	if v.URL != "" {
-		u, err := url.Parse(v.URL)
-		switch {
-		case err != nil || u.Host == "":
-			r.err("vcenter.url", fmt.Sprintf("%q is not a URL such as https://vcenter.example/sdk", v.URL))
-		case u.Scheme == "http" && !v.Insecure:
-			r.err("vcenter.url", "http:// sends the vCenter password in clear text; use https:// (or set vcenter.insecure: true for a lab)")
-		case u.Scheme != "https" && u.Scheme != "http":
-			r.err("vcenter.url", fmt.Sprintf("scheme %q: use https://", u.Scheme))
+		if err := CheckVCenterURL(v.URL, v.Insecure); err != nil {
+			r.err("vcenter.url", err.Error())
 		}
 	}
-	required(r, "vcenter.username", v.Username)
+	requiredOr(r, "vcenter.username", v.Username, "GOVC_USERNAME")
 	if !v.Password.IsSet() && v.Password.Ref == "" && v.PasswordFile == "" {
-		r.err("vcenter.password", `required: set vcenter.password: "${ENV_VAR}" or vcenter.passwordFile`)
+		r.err("vcenter.password", `required: set vcenter.password: "${ENV_VAR}" or vcenter.passwordFile (or export GOVC_PASSWORD)`)
 	}
 	var trust []string
 	if v.CAFile != "" {
@@ -92,22 +92,21 @@ func validateVCenter(c *Cluster, r *report) {
 		r.err(trust[1], fmt.Sprintf("set only one of vcenter.caFile, vcenter.thumbprint, vcenter.insecure (found %s)", strings.Join(trust, " and ")))
 	}
 	if v.Thumbprint != "" {
-		n := (len(v.Thumbprint) + 1) / 3
-		if !thumbprint.MatchString(v.Thumbprint) || (n != 32 && n != 20) {
-			r.err("vcenter.thumbprint", fmt.Sprintf("%q is not a SHA-256 or SHA-1 thumbprint (32 or 20 hex byte pairs separated by colons, as govc about.cert -thumbprint prints)", v.Thumbprint))
+		if err := CheckThumbprint(v.Thumbprint); err != nil {
+			r.err("vcenter.thumbprint", err.Error())
 		}
 	}
 	if v.Insecure {
 		r.warn("vcenter.insecure", "TLS certificate verification of vCenter is off; anyone on the path can read the vCenter password")
 	}
-	required(r, "vcenter.datacenter", v.Datacenter)
+	requiredOr(r, "vcenter.datacenter", v.Datacenter, "GOVC_DATACENTER")
 	switch {
 	case v.Datastore != "" && v.DatastoreCluster != "":
 		r.err("vcenter.datastoreCluster", "set vcenter.datastore or vcenter.datastoreCluster, not both")
 	case v.Datastore == "" && v.DatastoreCluster == "":
-		r.err("vcenter.datastore", "required: set vcenter.datastore (or vcenter.datastoreCluster for a datastore cluster)")
+		r.err("vcenter.datastore", "required: set vcenter.datastore (or vcenter.datastoreCluster for a datastore cluster; or export GOVC_DATASTORE)")
 	}
-	required(r, "vcenter.network", v.Network)
+	requiredOr(r, "vcenter.network", v.Network, "GOVC_NETWORK")
 	if v.Cluster != "" && v.ResourcePool != "" {
 		r.err("vcenter.resourcePool", "set vcenter.cluster or vcenter.resourcePool, not both")
 	}
@@ -117,7 +116,7 @@ func validateNetwork(c *Cluster, r *report) {
 	n := c.Network
 	required(r, "network.gateway", n.Gateway)
 	if n.Gateway != "" {
-		if _, err := parseIPv4(n.Gateway); err != nil {
+		if err := CheckIPv4(n.Gateway); err != nil {
 			r.err("network.gateway", err.Error())
 		}
 	}
@@ -130,19 +129,23 @@ func validateNetwork(c *Cluster, r *report) {
 		if _, ok := maskPrefix(n.Netmask); !ok {
 			r.err("network.netmask", fmt.Sprintf("%q is not a netmask (contiguous ones, e.g. 255.255.255.0)", n.Netmask))
 		}
-	case n.Prefix < 1 || n.Prefix > 30:
-		r.err("network.prefix", fmt.Sprintf("prefix %d is outside 1-30", n.Prefix))
+	default:
+		if err := CheckPrefix(n.Prefix); err != nil {
+			r.err("network.prefix", err.Error())
+		}
 	}
 	for i, d := range n.DNS {
-		if _, err := parseIPv4(d); err != nil {
+		if err := CheckIPv4(d); err != nil {
 			r.err(fmt.Sprintf("network.dns[%d]", i), err.Error())
 		}
 	}
 	switch {
 	case strings.ContainsAny(n.SearchDomain, " \t"):
 		r.err("network.searchDomain", fmt.Sprintf("%q: one domain only (it is also the nodes' domain); give DC/OS several search domains with dcos.config.dns_search", n.SearchDomain))
-	case n.SearchDomain != "" && !validDomain(n.SearchDomain):
-		r.err("network.searchDomain", fmt.Sprintf("%q is not a domain name", n.SearchDomain))
+	case n.SearchDomain != "":
+		if err := CheckDomain(n.SearchDomain); err != nil {
+			r.err("network.searchDomain", err.Error())
+		}
 	}
 }
 
@@ -158,31 +161,14 @@ func validDomain(s string) bool {
 func validateSSH(c *Cluster, r *report) {
 	s := c.SSH
 	checkPort(r, "ssh.port", s.Port)
-	if s.KeyFile == "" && !s.Agent && !s.Password.IsSet() && s.Password.Ref == "" && s.PasswordFile == "" {
-		r.err("ssh", "no login method: set ssh.keyFile, ssh.agent: true, or ssh.password / ssh.passwordFile")
-	}
+	// No login method written: OpenSSH's conventions apply (~/.ssh/config,
+	// ssh-agent, ~/.ssh/id_*); CheckFiles checks that one of them exists.
 	if s.KeyFile == "" && (s.KeyPassphrase.Ref != "" || s.KeyPassphrase.IsSet() || s.KeyPassphraseFile != "") {
 		r.err("ssh.keyPassphrase", "a key passphrase needs ssh.keyFile")
 	}
 	if j := s.JumpHost; j != nil {
 		required(r, "ssh.jumpHost.host", j.Host)
 		checkPort(r, "ssh.jumpHost.port", j.Port)
-	}
-}
-
-func validateRegistry(c *Cluster, r *report) {
-	g := c.Registry
-	hasPw := g.Password.Ref != "" || g.Password.IsSet() || g.PasswordFile != ""
-	if g.Server == "" && g.Username == "" && !hasPw {
-		return
-	}
-	required(r, "registry.server", g.Server)
-	required(r, "registry.username", g.Username)
-	if !hasPw {
-		r.err("registry.password", `required: set registry.password: "${ENV_VAR}" or registry.passwordFile`)
-	}
-	if g.Server != "" && (strings.Contains(g.Server, "/") || !validDomain(strings.Split(g.Server, ":")[0])) {
-		r.err("registry.server", fmt.Sprintf("%q is not a registry host name (e.g. myregistry.azurecr.io, no scheme or path)", g.Server))
 	}
 }
 

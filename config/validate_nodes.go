@@ -47,8 +47,8 @@ func validateNodes(c *Cluster, r *report) {
 		if len(g.Hosts) == 0 && g.Count == 0 && g.IPRange != "" {
 			r.err(path+".ipRange", "ipRange needs count (how many nodes to take from it)")
 		}
-		if !hostLabel.MatchString(g.NamePrefix + "1") {
-			r.err(path+".namePrefix", fmt.Sprintf("%q does not make valid host names (%q): use letters, digits and '-'", g.NamePrefix, g.NamePrefix+"1"))
+		if err := CheckNamePrefix(g.NamePrefix); err != nil {
+			r.err(path+".namePrefix", err.Error())
 		}
 	}
 	nodes := c.expand(r)
@@ -58,10 +58,8 @@ func validateNodes(c *Cluster, r *report) {
 			masters++
 		}
 	}
-	switch masters {
-	case 1, 3, 5, 7, 9:
-	default:
-		r.errAt(r.keyAt("nodes.masters"), "nodes.masters", fmt.Sprintf("Must have 1, 3, 5, 7, or 9 masters. Found %d", masters))
+	if err := CheckMasters(masters); err != nil {
+		r.errAt(r.keyAt("nodes.masters"), "nodes.masters", err.Error())
 	}
 	validateAddresses(c, r, nodes)
 	validateRanges(c, r)
@@ -123,14 +121,10 @@ func validateAddresses(c *Cluster, r *report, nodes []sourcedNode) {
 			continue
 		}
 		if haveSubnet && !outsideReported[n.ipPath] {
-			last := ipv4.Broadcast(subnet)
-			// One report per ipRange is enough: the rest of it is as wrong.
-			outsideReported[n.ipPath] = who != "" && (!subnet.Contains(a) || a == subnet.Addr() || a == last)
-			switch {
-			case !subnet.Contains(a):
-				r.err(n.ipPath, fmt.Sprintf("%s%s is outside the network %s (network.gateway with its prefix)", a, who, subnet))
-			case subnet.Bits() < 31 && (a == subnet.Addr() || a == last):
-				r.err(n.ipPath, fmt.Sprintf("%s%s is the network or broadcast address of %s", a, who, subnet))
+			if msg := addressProblem(a, who, subnet); msg != "" {
+				r.err(n.ipPath, msg)
+				// One report per ipRange is enough: the rest of it is as wrong.
+				outsideReported[n.ipPath] = who != ""
 			}
 		}
 		if prev, dup := usedBy[a.String()]; dup {
@@ -145,9 +139,9 @@ func validateAddresses(c *Cluster, r *report, nodes []sourcedNode) {
 func validateNames(r *report, nodes []sourcedNode) {
 	seen := map[string]string{}
 	for _, n := range nodes {
-		if !hostLabel.MatchString(n.Name) {
+		if err := CheckHostName(n.Name); err != nil {
 			if !strings.HasSuffix(n.namePath, ".namePrefix") {
-				r.err(n.namePath, fmt.Sprintf("%q is not a valid host name: use letters, digits and '-' (at most 63, not starting or ending with '-')", n.Name))
+				r.err(n.namePath, err.Error())
 			}
 			continue
 		}

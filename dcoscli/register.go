@@ -359,3 +359,45 @@ func writeLegacy04(dir string, c Cluster) (string, string, error) {
 	}
 	return p, Updated, nil
 }
+
+// Preview says what Register would do to each cluster's entry (Action
+// created, updated or unchanged; OldURL), reading but writing nothing:
+// plan's view. migrate is true when a legacy dcos.toml would be migrated
+// first.
+func Preview(o Options, clusters ...Cluster) (entries []Entry, migrate bool, err error) {
+	dir := o.Dir
+	if dir == "" {
+		if dir, err = DefaultDir(); err != nil {
+			return nil, false, err
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ClustersDir)); errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+			migrate = true
+		}
+	}
+	for _, c := range clusters {
+		e := Entry{ID: c.ID, Name: c.Name, URL: c.URL, Path: filepath.Join(dir, ClustersDir, c.ID, ConfigFile), Action: Created}
+		data, err := os.ReadFile(e.Path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return nil, migrate, fmt.Errorf("read DC/OS CLI entry %s: %w", e.Path, err)
+		default:
+			doc, err := decode(data)
+			if err != nil {
+				return nil, migrate, fmt.Errorf("read DC/OS CLI entry %s: not valid TOML (%v); fix or remove it", e.Path, err)
+			}
+			if n := clusterName(doc); n != "" {
+				e.Name = n
+			}
+			cur, _ := coreString(doc, "dcos_url")
+			e.Action = Unchanged
+			if cur != c.URL {
+				e.Action, e.OldURL = Updated, cur
+			}
+		}
+		entries = append(entries, e)
+	}
+	return entries, migrate, nil
+}

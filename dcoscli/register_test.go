@@ -379,3 +379,40 @@ func containsStr(list []string, s string) bool {
 	}
 	return false
 }
+
+// Preview tells what Register would do and changes nothing: created
+// before, unchanged after, updated when dcos_url moved.
+func TestPreviewMatchesRegister(t *testing.T) {
+	dir := t.TempDir()
+	c := Cluster{ID: "2b0e4d4e-7d1b-4e67-9a0e-0c3e6f1f6a11", Name: "vs", URL: "http://198.18.0.11"}
+	before := snapshot(t, dir)
+	got, migrate, err := Preview(Options{Dir: dir}, c)
+	if err != nil || migrate || len(got) != 1 || got[0].Action != Created {
+		t.Fatalf("preview of a new entry = %+v, %v, %v", got, migrate, err)
+	}
+	if after := snapshot(t, dir); len(after) != len(before) {
+		t.Errorf("preview wrote files: %v", after)
+	}
+	register(t, dir, Options{}, c)
+	if got, _, _ := Preview(Options{Dir: dir}, c); got[0].Action != Unchanged {
+		t.Errorf("preview after register = %+v, want unchanged", got[0])
+	}
+	moved := c
+	moved.URL = "http://198.18.0.12"
+	got, _, _ = Preview(Options{Dir: dir}, moved)
+	if got[0].Action != Updated || got[0].OldURL != c.URL {
+		t.Errorf("preview of a moved url = %+v", got[0])
+	}
+	if res := register(t, dir, Options{}, moved); res.Clusters[0].Action != got[0].Action {
+		t.Errorf("register did %s, preview said %s", res.Clusters[0].Action, got[0].Action)
+	}
+}
+
+// A legacy dcos.toml without clusters/ would be migrated first.
+func TestPreviewSeesLegacyMigration(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, ConfigFile), "[core]\ndcos_url = \"http://old\"\n", 0o600)
+	if _, migrate, err := Preview(Options{Dir: dir}, Cluster{ID: "2b0e4d4e-7d1b-4e67-9a0e-0c3e6f1f6a11", Name: "vs", URL: "http://x"}); err != nil || !migrate {
+		t.Errorf("migrate = %v, %v; want true", migrate, err)
+	}
+}

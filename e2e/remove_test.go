@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 )
 
@@ -39,6 +40,28 @@ func (c *cluster) mesosSlaves(t *testing.T, master string) ([]string, int) {
 		t.Fatalf("metrics: %v\n%s", err, body)
 	}
 	return ips, int(m["master/slaves_active"])
+}
+
+// assertConfigNodes checks that the cluster's file lists exactly the
+// bootstrap node and these nodes.
+func (c *cluster) assertConfigNodes(t *testing.T, want ...string) {
+	t.Helper()
+	cc, _, err := config.Load(c.Path)
+	if err != nil {
+		t.Fatalf("load %s: %v", c.Path, err)
+	}
+	var got []string
+	for _, n := range cc.AllNodes() {
+		if n.Role != config.RoleBootstrap {
+			got = append(got, n.Name)
+		}
+	}
+	slices.Sort(got)
+	want = slices.Clone(want)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("%s lists %v, want %v", c.Path, got, want)
+	}
 }
 
 func (c *cluster) knownHosts(t *testing.T) []byte {
@@ -134,10 +157,16 @@ func TestRemoveAgents(t *testing.T) {
 			t.Errorf("known_hosts keeps %s:\n%s", ip, kh)
 		}
 	}
+	// The file no longer lists them (the groups became lists of the hosts
+	// that stay), so status and the next install know nothing of them.
+	if !strings.Contains(r.Stderr, "updated "+c.Path+" (") {
+		t.Errorf("no file update reported on stderr:\n%s", r.Stderr)
+	}
+	c.assertConfigNodes(t, master, agents[1], agents[2], publics[1])
 	st := c.status(t)
 	for _, n := range []string{agents[0], publics[0]} {
-		if st[n].VM != "missing" {
-			t.Errorf("%s: %+v, want its VM gone", n, st[n])
+		if s, listed := st[n]; listed {
+			t.Errorf("status still lists %s: %+v", n, s)
 		}
 	}
 	c.assertHealthy(t, master, agents[1], agents[2], publics[1])
@@ -166,16 +195,17 @@ func TestRemoveAgents(t *testing.T) {
 	if got := resultOf(t, r).Removed(); !slices.Equal(got, []string{agents[1]}) {
 		t.Fatalf("the re-run removed %v", got)
 	}
-	if st := c.status(t); st[agents[1]].VM != "missing" {
-		t.Fatalf("%s after the re-run: %+v", agents[1], st[agents[1]])
+	if s, listed := c.status(t)[agents[1]]; listed {
+		t.Fatalf("%s after the re-run: %+v", agents[1], s)
 	}
+	c.assertConfigNodes(t, master, agents[2], publics[1])
 	c.assertHealthy(t, master, agents[2], publics[1])
 
 	// Once more: nothing to do.
 	r = run(t, 3*time.Minute, "remove-agents", "--config", c.Path, "--agent", agents[0], "--agent", publics[0], "--agent", agents[1])
 	ok(t, r, "remove-agents again")
 	t.Logf("remove-agents again:\n%s", tail(r.Stdout, 12))
-	if !strings.Contains(r.Stdout, "Nothing to do") {
+	if !strings.Contains(r.Stdout, "Nothing to do") || strings.Contains(r.Stdout, "updated ") {
 		t.Errorf("third run:\n%s", r.Stdout)
 	}
 	ok(t, run(t, 5*time.Minute, "destroy", "--config", c.Path, "--force"), "destroy")

@@ -151,8 +151,6 @@ var passCases = map[string]paramCase{
 		bad: []badValue{{v: ".example", msg: "must be a list, got a string", by19: refused19},
 			{v: []any{"a\nb"}, msg: "contains a line break", by19: crashes19},
 			{v: []any{`a"b`}, msg: "contains a double quote or backslash", by19: accepted19, why: "the list is written between quotes into proxy.env (no_proxy=\"...\")"}}},
-	"cluster_docker_credentials": {good: []any{map[string]any{}, map[string]any{"auths": map[string]any{"https://registry.example": map[string]any{"auth": "dTpw"}}}},
-		bad: []badValue{{v: "x", msg: "must be a mapping, got a string", by19: refused19}}},
 	"cluster_docker_credentials_enabled":      boolCase(),
 	"cluster_docker_credentials_dcos_owned":   boolCase(),
 	"cluster_docker_credentials_write_to_etc": boolCase(),
@@ -279,6 +277,10 @@ func refusedKeyMessage(name, sources string) string {
 	switch {
 	case name == "agent_list" || name == "public_agent_list":
 		return "agents are never written to config.yaml"
+	case name == "cluster_docker_credentials":
+		// 1.9.10 accepts a mapping; the tool refuses it outright: it would
+		// serve the registry password (registry.* puts it on the agents).
+		return "puts the registry password into the dcos-config package the bootstrap node serves"
 	case strings.HasPrefix(sources, "ssh-"):
 		return "parameter of the DC/OS SSH installer modes"
 	}
@@ -321,7 +323,7 @@ var validatorCases = map[string]string{
 	"validate_true_false(cluster_docker_credentials_dcos_owned)":                              "cluster_docker_credentials_dcos_owned",
 	"validate_true_false(cluster_docker_credentials_enabled)":                                 "cluster_docker_credentials_enabled",
 	"validate_true_false(cluster_docker_credentials_write_to_etc)":                            "cluster_docker_credentials_write_to_etc",
-	"validate_json_dictionary(cluster_docker_credentials)":                                    "cluster_docker_credentials",
+	"validate_json_dictionary(cluster_docker_credentials)":                                    "n/a: cluster_docker_credentials is refused (it would serve the registry password); registry.* puts the credentials on the agents",
 	"validate_true_false(aws_masters_have_public_ip)":                                         "n/a: aws_masters_have_public_ip belongs to the AWS templates",
 	"validate_exhibitor_storage_master_discovery(exhibitor_storage_backend,master_discovery)": "combination:loadbalancer with static storage",
 	"validate_true_false(exhibitor_admin_password_enabled)":                                   "n/a: exhibitor_admin_password_enabled is calculated from exhibitor_admin_password",

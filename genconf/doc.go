@@ -19,7 +19,7 @@
 // present: bootstrap_url, cluster_name, master_discovery,
 // exhibitor_storage_backend, master_list, num_masters, resolvers,
 // dns_search, ip_detect_filename, ip_detect_public_filename,
-// cluster_docker_credentials, cluster_docker_credentials_enabled; then the
+// cluster_docker_credentials_enabled; then the
 // remaining dcos.config keys sorted by name. Nested mappings are sorted by
 // key. Booleans and integers are written as YAML booleans and integers;
 // a string is double-quoted when a YAML 1.1 reader (PyYAML, which 1.9
@@ -53,8 +53,13 @@
 //     change of config.yaml changes the config id, and adding an agent
 //     later must not make the cluster's config differ from what it was
 //     installed from.
-//   - registry.* becomes cluster_docker_credentials (Docker config.json
-//     "auths" for https://<server>) with cluster_docker_credentials_enabled.
-//     That puts a secret in config.yaml: Files.WriteDir writes it 0600 and
-//     Files.Redacted is the only form that may be logged.
+//   - registry.* becomes cluster_docker_credentials_enabled: true and no
+//     credentials, so 1.9's Mesos agents read /etc/mesosphere/docker_credentials
+//     (--docker_config), which the installer writes on each agent. The
+//     password never enters config.yaml, the config id or genconf/serve
+//     (1.9 puts cluster_docker_credentials into the dcos-config package,
+//     served over plain HTTP), so dcos.config.cluster_docker_credentials is
+//     refused. Secret pass-through keys (exhibitor_admin_password, ...) make
+//     Files.WriteDir write config.yaml 0600; Files.Redacted is the only form
+//     that may be logged.
 package genconf

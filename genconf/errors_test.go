@@ -72,7 +72,8 @@ func TestRenderRejects(t *testing.T) {
 		{"use_proxy without proxies", withConfig(map[string]any{"use_proxy": "true"}), "dcos.config.http_proxy", "required when use_proxy is true"},
 		{"use_proxy without no_proxy", withConfig(map[string]any{"use_proxy": true, "http_proxy": "h", "https_proxy": "h"}), "dcos.config.no_proxy", "1.9 needs a list"},
 		{"no_proxy not a list", withConfig(map[string]any{"no_proxy": ".example"}), "dcos.config.no_proxy", "must be a list, got a string"},
-		{"credentials not a mapping", withConfig(map[string]any{"cluster_docker_credentials": "x"}), "dcos.config.cluster_docker_credentials", "must be a mapping, got a string"},
+		{"credentials in the served config", withConfig(map[string]any{"cluster_docker_credentials": map[string]any{"auths": map[string]any{}}}), "dcos.config.cluster_docker_credentials",
+			"puts the registry password into the dcos-config package the bootstrap node serves over plain HTTP"},
 		{"string param given a list", withConfig(map[string]any{"gc_delay": []any{"1days"}}), "dcos.config.gc_delay", "must be a string, got a list"},
 		{"bad overlay", withConfig(map[string]any{"dcos_overlay_network": map[string]any{"vtep_subnet": "44.128.0.0/20", "vtep_mac_oui": "70:B3:D5:00:00:00", "overlays": []any{map[string]any{"name": "a-very-long-overlay-name", "subnet": "9.0.0.0/8"}}}}), "dcos.config.dcos_overlay_network.overlays[0].name", "1 to 13 characters"},
 		{"default overlay missing", withConfig(map[string]any{"dcos_overlay_network_default_name": "other"}), "dcos.config.dcos_overlay_network_default_name", `default overlay network "other" (dcos_overlay_network_default_name) is not one of the overlays (dcos)`},
@@ -80,11 +81,16 @@ func TestRenderRejects(t *testing.T) {
 		{"minuteman not ip", withConfig(map[string]any{"minuteman_min_named_ip": "11.0.0"}), "dcos.config.minuteman_min_named_ip", "must be an IPv4 address"},
 		{"cosmos half", withConfig(map[string]any{"cosmos_config": map[string]any{"package_storage_uri": "file:///x"}}), "dcos.config.cosmos_config", "both package_storage_uri and staged_package_storage_uri"},
 		{"log sink", withConfig(map[string]any{"mesos_container_log_sink": "syslog"}), "dcos.config.mesos_container_log_sink", "must be one of 'journald'"},
-		{"registry credentials owned", func() *config.Cluster {
-			c := withConfig(map[string]any{"cluster_docker_credentials": map[string]any{}})
+		{"registry switch owned", func() *config.Cluster {
+			c := withConfig(map[string]any{"cluster_docker_credentials_enabled": false})
 			c.Registry = config.Registry{Server: "r.azurecr.io", Username: "u", Password: config.NewSecret("p")}
 			return c
-		}(), "dcos.config.cluster_docker_credentials", "from registry.* while registry.server is set"},
+		}(), "dcos.config.cluster_docker_credentials_enabled", "from registry.* while registry.server is set (the agents read /etc/mesosphere/docker_credentials)"},
+		{"registry path owned", func() *config.Cluster {
+			c := withConfig(map[string]any{"cluster_docker_credentials_dcos_owned": true})
+			c.Registry = config.Registry{Server: "r.azurecr.io", Username: "u", Password: config.NewSecret("p")}
+			return c
+		}(), "dcos.config.cluster_docker_credentials_dcos_owned", "from registry.* while registry.server is set"},
 		{"registry without password", func() *config.Cluster {
 			c := baseCluster()
 			c.Registry = config.Registry{Server: "r.azurecr.io", Username: "u"}

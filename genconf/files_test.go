@@ -16,7 +16,7 @@ func TestWriteDirModesAndContents(t *testing.T) {
 		public     bool
 	}{
 		{"no secrets", "three-masters", 0o644, false},
-		{"registry credentials", "five-masters-registry", 0o600, true},
+		{"secret pass-through key", "five-masters-registry", 0o600, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

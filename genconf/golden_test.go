@@ -163,28 +163,34 @@ func TestAddingAnAgentKeepsConfigYAML(t *testing.T) {
 	}
 }
 
+// The registry password never enters config.yaml (1.9 would put it into
+// the served dcos-config package): only the switch does. Secret
+// pass-through keys are masked in the redacted form.
 func TestSecretsStayOutOfRedactedOutput(t *testing.T) {
 	c := goldenClusters()["five-masters-registry"]
 	f, err := Render(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !f.HasSecrets() {
-		t.Fatal("HasSecrets = false with registry credentials")
-	}
 	auth := "ZGNvc3Byb2Q6Z29sZGVuLXJlZ2lzdHJ5LXBhc3N3b3Jk" // base64("dcosprod:golden-registry-password")
-	if !bytes.Contains(f.ConfigYAML, []byte("auth: "+auth+"\n")) {
-		t.Errorf("config.yaml lacks the registry auth entry:\n%s", f.ConfigYAML)
-	}
-	for _, form := range []string{f.String(), f.GoString(), string(f.Redacted())} {
-		for _, secret := range []string{"golden-registry-password", auth, "golden-exhibitor-password"} {
-			if strings.Contains(form, secret) {
-				t.Errorf("redacted form contains a secret (%d chars)", len(secret))
-			}
+	for _, secret := range []string{"golden-registry-password", auth, "dcosprod.azurecr.io"} {
+		if bytes.Contains(f.ConfigYAML, []byte(secret)) {
+			t.Errorf("config.yaml names the registry or its credentials (%d chars):\n%s", len(secret), f.ConfigYAML)
 		}
 	}
-	if !bytes.Contains(f.Redacted(), []byte("cluster_docker_credentials: '**HIDDEN**'\n")) {
-		t.Errorf("redacted config does not mask the credentials:\n%s", f.Redacted())
+	if !bytes.Contains(f.ConfigYAML, []byte("\ncluster_docker_credentials_enabled: true\n")) || bytes.Contains(f.ConfigYAML, []byte("cluster_docker_credentials:")) {
+		t.Errorf("config.yaml should switch the agents to /etc/mesosphere/docker_credentials only:\n%s", f.ConfigYAML)
+	}
+	if !f.HasSecrets() {
+		t.Fatal("HasSecrets = false with exhibitor_admin_password")
+	}
+	for _, form := range []string{f.String(), f.GoString(), string(f.Redacted())} {
+		if strings.Contains(form, "golden-exhibitor-password") {
+			t.Error("redacted form contains the Exhibitor password")
+		}
+	}
+	if !bytes.Contains(f.Redacted(), []byte("exhibitor_admin_password: '**HIDDEN**'\n")) {
+		t.Errorf("redacted config does not mask the Exhibitor password:\n%s", f.Redacted())
 	}
 	plain, err := Render(baseCluster())
 	if err != nil {
@@ -192,5 +198,15 @@ func TestSecretsStayOutOfRedactedOutput(t *testing.T) {
 	}
 	if plain.HasSecrets() || !bytes.Equal(plain.ConfigYAML, plain.Redacted()) {
 		t.Error("a config without secrets should be its own redacted form")
+	}
+	// A registry alone is no secret of config.yaml any more.
+	reg := baseCluster()
+	reg.Registry = c.Registry
+	withReg, err := Render(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if withReg.HasSecrets() || bytes.Contains(withReg.ConfigYAML, []byte("golden-registry-password")) {
+		t.Errorf("registry only: HasSecrets %v\n%s", withReg.HasSecrets(), withReg.ConfigYAML)
 	}
 }

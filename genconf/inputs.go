@@ -4,7 +4,6 @@ package genconf
 // its cluster.yaml field path.
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -99,9 +98,10 @@ func checkedDNS(dns []string, errs *errList) ([]any, bool) {
 	return out, ok
 }
 
-// registryCredentials builds the Docker config.json "auths" mapping that
-// 1.9 takes as cluster_docker_credentials.
-func registryCredentials(r config.Registry, errs *errList) map[string]any {
+// checkRegistry checks the registry fields the cluster needs. Nothing of
+// them goes into config.yaml: the agents get the credentials as
+// /etc/mesosphere/docker_credentials (see Render).
+func checkRegistry(r config.Registry, errs *errList) bool {
 	server := r.Server
 	ok := true
 	if strings.Contains(server, "://") || strings.ContainsAny(server, "/ \t") {
@@ -119,11 +119,7 @@ func registryCredentials(r config.Registry, errs *errList) map[string]any {
 		errs.add("registry.password", "required when registry.server is set (give ${ENV_VAR} or registry.passwordFile)")
 		ok = false
 	}
-	if !ok {
-		return nil
-	}
-	auth := base64.StdEncoding.EncodeToString([]byte(r.Username + ":" + r.Password.Value()))
-	return map[string]any{"auths": map[string]any{"https://" + server: map[string]any{"auth": auth}}}
+	return ok
 }
 
 // validHostPort accepts host or host:port with DNS-name characters.

@@ -31,7 +31,6 @@ var toolKeyOrder = []string{
 	"dns_search",
 	"ip_detect_filename",
 	"ip_detect_public_filename",
-	"cluster_docker_credentials",
 	"cluster_docker_credentials_enabled",
 }
 
@@ -47,11 +46,20 @@ var ownedKeys = map[string]string{
 	"ip_detect_public_filename": "use dcos.ipDetectPublic",
 }
 
-// registryKeys are owned while registry.server is set.
+// registryKeys are owned while registry.server is set: the agents read
+// /etc/mesosphere/docker_credentials, which these keys would move or
+// replace.
 var registryKeys = map[string]bool{
-	"cluster_docker_credentials":         true,
-	"cluster_docker_credentials_enabled": true,
+	"cluster_docker_credentials_enabled":      true,
+	"cluster_docker_credentials_dcos_owned":   true,
+	"cluster_docker_credentials_write_to_etc": true,
 }
+
+// servedCredentials is why cluster_docker_credentials is refused: 1.9
+// puts them into the dcos-config package that the bootstrap node serves
+// over plain, unauthenticated HTTP, and ties them to the config id (no
+// rotation without a new DC/OS config).
+const servedCredentials = "puts the registry password into the dcos-config package the bootstrap node serves over plain HTTP to anyone who can reach it (and it could never be rotated without a new DC/OS config); set registry.* instead: the agents then get /etc/mesosphere/docker_credentials (0600) and /etc/docker.tar.gz"
 
 // entry is one top-level config.yaml key with its checked value.
 type entry struct {
@@ -125,14 +133,13 @@ func Render(c *config.Cluster) (*Files, error) {
 	if c.DCOS.IPDetectPublic != nil {
 		set("ip_detect_public_filename", "dcos.ipDetectPublic", IPDetectPublicPath)
 	}
+	// With a registry, DC/OS 1.9 gets only the switch: the Mesos agent
+	// reads /etc/mesosphere/docker_credentials (--docker_config), which
+	// the installer writes on every agent. The secret stays out of
+	// config.yaml, the config id and genconf/serve.
 	registry := c.Registry.Server != ""
-	if registry {
-		if creds := registryCredentials(c.Registry, &errs); creds != nil {
-			set("cluster_docker_credentials", "registry", creds)
-			set("cluster_docker_credentials_enabled", "registry.server", true)
-		} else {
-			bad("cluster_docker_credentials", "registry")
-		}
+	if registry && checkRegistry(c.Registry, &errs) {
+		set("cluster_docker_credentials_enabled", "registry.server", true)
 	}
 
 	// dcos.config keys override the tool's defaults (master_discovery,
@@ -283,13 +290,36 @@ func markSuggested(cfg *dcosConfig, typo string) {
 	}
 }
 
+// KeyProblems are the problems of the dcos.config keys alone (unknown
+// parameters with a did-you-mean, keys the tool writes itself), for a
+// report on a config that fails other checks: a typo is never hidden by
+// another error.
+func KeyProblems(c *config.Cluster) Errors {
+	var errs errList
+	registry := c.Registry.Server != ""
+	keys := make([]string, 0, len(c.DCOS.Config))
+	for k := range c.DCOS.Config {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if why := refuseKey(k, registry); why != "" {
+			errs.add("dcos.config."+k, "%s", why)
+		}
+	}
+	return errs.sorted()
+}
+
 // refuseKey says why key may not be given in dcos.config, or "".
 func refuseKey(key string, registry bool) string {
 	if why, ok := ownedKeys[key]; ok {
 		return "is written by dcos-vsphere; " + why
 	}
 	if registry && registryKeys[key] {
-		return "is written by dcos-vsphere from registry.* while registry.server is set"
+		return "is written by dcos-vsphere from registry.* while registry.server is set (the agents read /etc/mesosphere/docker_credentials)"
+	}
+	if key == "cluster_docker_credentials" {
+		return servedCredentials
 	}
 	return unknownKey(key)
 }

@@ -10,9 +10,9 @@ import (
 // deliberate change of this test, and ids are unique within a flow.
 func TestFlowsHaveUniqueStableIDs(t *testing.T) {
 	want := map[string]string{
-		"install":    "connect-vcenter probe-nodes check-config preflight-vsphere template create-vms connect-nodes prepare-nodes bootstrap install-masters install-agents health",
-		"add-agents": "connect-vcenter probe-nodes check-config plan-agents preflight-vsphere template create-vms connect-nodes prepare-nodes bootstrap install-agents health",
-		"status":     "connect-vcenter probe-nodes health",
+		"install":    "connect-vcenter probe-nodes check-config registry-check preflight-vsphere template create-vms connect-nodes prepare-nodes bootstrap install-masters install-agents health acs-sync register-clusters",
+		"add-agents": "connect-vcenter probe-nodes check-config registry-check plan-agents preflight-vsphere template create-vms connect-nodes prepare-nodes bootstrap install-agents health",
+		"status":     "connect-vcenter probe-nodes health acs-sync",
 		"destroy":    "connect-vcenter destroy-vms",
 	}
 	for _, f := range []Flow{InstallFlow(), AddAgentsFlow(1, 1), StatusFlow(), DestroyFlow(nil, nil)} {

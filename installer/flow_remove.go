@@ -256,7 +256,7 @@ func (p *planRemoval) Run(_ context.Context, r *Run) error {
 			r.emit(Event{Kind: Warning, Node: t.Name, Message: fmt.Sprintf("VM %s (%s) in the folder has the name but belongs to another cluster (id %s): it is not touched", t.Name, f.Ref, f.ClusterID)})
 		}
 		if t.InConfig {
-			r.emit(Event{Kind: Warning, Node: t.Name, Message: fmt.Sprintf("%s is in cluster.yaml (%s): install and plan create it again until the config no longer lists it",
+			r.emit(Event{Kind: Info, Node: t.Name, Message: fmt.Sprintf("%s is in the config (%s): remove-agents takes it out of the file once it is gone",
 				t.Name, groupPathOf(t.Role))})
 		}
 	}

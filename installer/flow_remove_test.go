@@ -35,10 +35,10 @@ func installedWithExtra(t *testing.T) (*it.Env, installer.GenconfFiles) {
 	return e, files
 }
 
-func warnings(e *it.Env) []string {
+func messages(e *it.Env, kind installer.EventKind) []string {
 	var out []string
 	for _, ev := range e.Events.All() {
-		if ev.Kind == installer.Warning {
+		if ev.Kind == kind {
 			out = append(out, ev.Node+": "+ev.Message)
 		}
 	}
@@ -144,15 +144,18 @@ func TestRemoveAgentsDrainsThenDeletes(t *testing.T) {
 	if h := e.HostOf("c1-agent-2"); h.Ran("drain-agent") != 0 || !e.MesosLists(h.IP) {
 		t.Errorf("c1-agent-2 was touched: %v", h.Scripts())
 	}
-	// The config still names two of them: said so, and nothing else.
-	w := strings.Join(warnings(e), "\n")
-	for _, n := range []string{"c1-agent-1 is in cluster.yaml (nodes.agents)", "c1-public-1 is in cluster.yaml (nodes.publicAgents)"} {
+	// The config names two of them: said so, and of no other.
+	w := strings.Join(messages(e, installer.Info), "\n")
+	for _, n := range []string{"c1-agent-1 is in the config (nodes.agents)", "c1-public-1 is in the config (nodes.publicAgents)"} {
 		if !strings.Contains(w, n) {
-			t.Errorf("no warning %q in:\n%s", n, w)
+			t.Errorf("no note %q in:\n%s", n, w)
 		}
 	}
-	if strings.Contains(w, "c1-agent-3 is in cluster.yaml") {
-		t.Errorf("warned about c1-agent-3, which the config does not list:\n%s", w)
+	if strings.Contains(w, "c1-agent-3 is in the config") {
+		t.Errorf("said c1-agent-3 is in the config, which does not list it:\n%s", w)
+	}
+	if ws := messages(e, installer.Warning); len(ws) != 0 {
+		t.Errorf("warnings: %v", ws)
 	}
 	var sb strings.Builder
 	_ = res.WriteSummary(&sb)

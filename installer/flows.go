@@ -20,6 +20,7 @@ func InstallFlow() Flow {
 		connectVCenter{},
 		probeNodes{},
 		checkConfig{},
+		checkRegistry{},
 		preflightVSphere{},
 		ensureTemplate{},
 		createVMs{},
@@ -27,8 +28,10 @@ func InstallFlow() Flow {
 		prepareNodes{},
 		bootstrapNode{},
 		installDCOS{id: PhaseInstallMasters, title: "Install masters", roles: []string{RoleMaster}},
-		installDCOS{id: PhaseInstallAgents, title: "Install agents", roles: []string{RoleAgent, RolePublicAgent}},
+		installDCOS{id: PhaseInstallAgents, title: "Install agents", roles: []string{RoleAgent, RolePublicAgent}, prepare: prepareRegistry},
 		checkHealth{},
+		syncACS{},
+		registerClusters{},
 	}}
 }
 
@@ -41,6 +44,7 @@ func AddAgentsFlow(private, public int) Flow {
 		connectVCenter{},
 		probeNodes{},
 		checkConfig{},
+		checkRegistry{},
 		&planAgents{private: private, public: public},
 		preflightVSphere{},
 		ensureTemplate{},
@@ -48,7 +52,7 @@ func AddAgentsFlow(private, public int) Flow {
 		connectNodes{},
 		prepareNodes{},
 		bootstrapNode{},
-		installDCOS{id: PhaseInstallAgents, title: "Install new agents", roles: []string{RoleAgent, RolePublicAgent}},
+		installDCOS{id: PhaseInstallAgents, title: "Install new agents", roles: []string{RoleAgent, RolePublicAgent}, prepare: prepareRegistry},
 		checkHealth{only: newAgents},
 	}}
 }
@@ -60,6 +64,7 @@ func StatusFlow() Flow {
 		connectVCenter{},
 		probeNodes{report: true},
 		checkHealth{once: true},
+		syncACS{survey: true},
 	}}
 }
 

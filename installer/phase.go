@@ -29,6 +29,10 @@ const (
 	PhaseInstallMasters   PhaseID = "install-masters"
 	PhaseInstallAgents    PhaseID = "install-agents"
 	PhaseHealth           PhaseID = "health"
+	PhaseACSSync          PhaseID = "acs-sync"
+	PhaseRegistryCheck    PhaseID = "registry-check"
+	PhaseRotateRegistry   PhaseID = "rotate-credentials"
+	PhaseRegisterClusters PhaseID = "register-clusters"
 	PhaseDestroyVMs       PhaseID = "destroy-vms"
 )
 

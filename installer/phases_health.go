@@ -81,41 +81,47 @@ func (p checkHealth) Run(ctx context.Context, r *Run) error {
 	defer cancel()
 	masters := len(r.byRole(RoleMaster))
 	return forEachNode(ctx, p.nodes(r), r.Options.Concurrency, func(ctx context.Context, n VMSpec) error {
-		r.step(n.Name, "waiting for health")
-		var last error
-		pause, reported := healthPollFirst, time.Now()
-		for {
-			last = r.nodeHealth(ctx, n, masters)
-			if last == nil {
-				r.setHealth(n.Name, "healthy")
-				r.emit(Event{Kind: NodeDone, Node: n.Name, Message: "healthy"})
-				return nil
-			}
-			if errors.Is(last, ErrConnectionLost) || r.conn(n.Name) == nil {
-				// The link went (a cut, a reboot): dial again, bounded, and go on waiting.
-				if _, err := r.redial(ctx, n); err != nil && ctx.Err() == nil {
-					last = fmt.Errorf("%w (reconnecting: %v)", last, err)
-				}
-			}
-			if time.Since(reported) >= healthReportEvery {
-				r.emit(Event{Kind: NodeStep, Node: n.Name, Step: "waiting for health", Message: last.Error()})
-				reported = time.Now()
-			}
-			if stopping(ctx) {
-				return fmt.Errorf("not healthy yet (%v): %w", last, ErrStopped)
-			}
-			select {
-			case <-ctx.Done():
-				if ctx.Err() == context.DeadlineExceeded {
-					return fmt.Errorf("not healthy after %s: %w", r.Options.NodeTimeout, last)
-				}
-				return fmt.Errorf("not healthy yet (%v): %w", last, ctx.Err())
-			case <-stopChan(ctx):
-			case <-time.After(pause):
-			}
-			pause = min(2*pause, healthPollMax)
-		}
+		return r.waitHealthy(ctx, n, masters)
 	})
+}
+
+// waitHealthy polls n's health until it is healthy or ctx ends (the
+// caller bounds it), dialing again when the link went.
+func (r *Run) waitHealthy(ctx context.Context, n VMSpec, masters int) error {
+	r.step(n.Name, "waiting for health")
+	var last error
+	pause, reported := healthPollFirst, time.Now()
+	for {
+		last = r.nodeHealth(ctx, n, masters)
+		if last == nil {
+			r.setHealth(n.Name, "healthy")
+			r.emit(Event{Kind: NodeDone, Node: n.Name, Message: "healthy"})
+			return nil
+		}
+		if errors.Is(last, ErrConnectionLost) || r.conn(n.Name) == nil {
+			// The link went (a cut, a reboot): dial again, bounded, and go on waiting.
+			if _, err := r.redial(ctx, n); err != nil && ctx.Err() == nil {
+				last = fmt.Errorf("%w (reconnecting: %v)", last, err)
+			}
+		}
+		if time.Since(reported) >= healthReportEvery {
+			r.emit(Event{Kind: NodeStep, Node: n.Name, Step: "waiting for health", Message: last.Error()})
+			reported = time.Now()
+		}
+		if stopping(ctx) {
+			return fmt.Errorf("not healthy yet (%v): %w", last, ErrStopped)
+		}
+		select {
+		case <-ctx.Done():
+			if ctx.Err() == context.DeadlineExceeded {
+				return fmt.Errorf("not healthy after %s: %w", r.Options.NodeTimeout, last)
+			}
+			return fmt.Errorf("not healthy yet (%v): %w", last, ctx.Err())
+		case <-stopChan(ctx):
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, healthPollMax)
+	}
 }
 
 // checkOnce records every node's health (status).

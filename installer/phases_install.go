@@ -56,6 +56,11 @@ func installAction(r *Run, n VMSpec) string {
 func (p installDCOS) Plan(r *Run) []Action {
 	var out []Action
 	for _, n := range r.knownNotInstalled(p.targets(r)) {
+		if p.prepare != nil {
+			if what := r.registryAction(n); what != "" {
+				out = append(out, Action{Phase: p.id, Node: n.Name, What: what})
+			}
+		}
 		out = append(out, Action{Phase: p.id, Node: n.Name, What: installAction(r, n)})
 	}
 	return out

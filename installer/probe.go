@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
+	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // DCOSState is how far DC/OS's own setup got on a node.
@@ -64,6 +65,13 @@ type NodeFacts struct {
 
 	// StaleUploads are temp files of interrupted uploads (removed by tidy).
 	StaleUploads int
+
+	// Registry is what the node has of the shared registry's files
+	// (registry.NodeCheckScript); nil when the probe could not read them.
+	Registry *registry.NodeState
+	// RestartPending: registry rotate rewrote the files but the agent was
+	// not restarted yet (a run cut short); the next rotate restarts it.
+	RestartPending bool
 }
 
 // NodeMark is written by the tool on every node it sets up: which cluster
@@ -122,7 +130,9 @@ for d in "$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" %[2
   for f in "$d"/%[5]s*.tmp-*; do [ -e "$f" ] && n=$((n+1)); done
 done
 echo "stale_uploads=$n"
-`, markPath, bootstrapDir, configMarker, port, stagingPrefix)}
+[ -e %[7]s ] && echo "registry_pending=yes"
+( %[6]s) 2>/dev/null | sed 's/^/registry=/'
+`, markPath, bootstrapDir, configMarker, port, stagingPrefix, registry.NodeCheckScript(), restartPendingPath)}
 }
 
 // tidyScript removes the temp files of interrupted uploads (only ours:
@@ -138,17 +148,22 @@ done
 // parseFacts reads the probe's output into NodeFacts.
 func parseFacts(out string) (*NodeFacts, error) {
 	kv := map[string]string{}
+	var reg strings.Builder
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		switch {
+		case ok && k == "registry":
+			reg.WriteString(v + "\n")
+		case ok:
 			kv[k] = v
 		}
 	}
 	f := &NodeFacts{OSID: kv["os_id"], OSVersion: kv["os_version"], ProductUUID: strings.TrimSpace(kv["product_uuid"]),
 		DCOSRole: kv["role"], ConfigPackage: kv["config_package"],
 		ServeGenerated: kv["serve_generated"] == "yes", ServedConfigSHA256: strings.TrimSpace(kv["served_sha"]),
-		ServedConfigPackage: kv["served_package"], Serving: kv["serving"] == "yes"}
+		ServedConfigPackage: kv["served_package"], Serving: kv["serving"] == "yes", RestartPending: kv["registry_pending"] == "yes"}
 	var err error
 	if f.OptFreeKB, err = strconv.ParseInt(kv["opt_free_kb"], 10, 64); err != nil {
 		f.OptFreeKB = -1
@@ -169,6 +184,11 @@ func parseFacts(out string) (*NodeFacts, error) {
 		f.Mark = &NodeMark{}
 		if err := json.Unmarshal([]byte(m), f.Mark); err != nil {
 			return nil, fmt.Errorf("probe: %s is not this tool's mark: %q", markPath, m)
+		}
+	}
+	if reg.Len() > 0 {
+		if st, err := registry.ParseNodeState(reg.String()); err == nil {
+			f.Registry = &st
 		}
 	}
 	yes := func(k string) bool { return kv[k] == "yes" }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // Result is the typed outcome of one run, whatever the command: the CLI
@@ -27,6 +29,11 @@ type Result struct {
 	LogPath   string   `json:"logPath,omitempty"`
 	StatePath string   `json:"statePath,omitempty"`
 	Error     string   `json:"error,omitempty"`
+	// ACS is the ACS cluster beside this one (acs-sync); CLI the DC/OS CLI
+	// registration (register-clusters). nil when the flow did not get to
+	// them or skipped them. Their failures are in Beside, not Error.
+	ACS *ACSResult `json:"acs,omitempty"`
+	CLI *CLIResult `json:"dcosCli,omitempty"`
 }
 
 // VMState is a node's VM as vCenter shows it.
@@ -51,11 +58,16 @@ type NodeResult struct {
 	DCOS DCOSState `json:"dcos"`
 	// Health is "healthy", what failed, or "" when not checked.
 	Health string `json:"health,omitempty"`
-	// InConfig is false for agents beyond the config (added by add-agents).
+	// InConfig is false for VMs of the cluster the config file does not
+	// describe (add-agents writes the agents it adds into the file).
 	InConfig bool `json:"inConfig"`
 	// Identity says why the machine at the node's address is refused
 	// (not the VM it should be, another cluster's node); "" when proven.
 	Identity string `json:"identity,omitempty"`
+	// Registry is, on agents of a cluster with a registry section, "ok"
+	// when the registry files match cluster.yaml's credentials, else how
+	// they differ; "" when not checked.
+	Registry string `json:"registry,omitempty"`
 }
 
 // Healthy reports whether every node of the result is up: VM on, SSH ok,
@@ -69,6 +81,9 @@ func (res *Result) Healthy() bool {
 			return false
 		}
 		if n.Role != RoleBootstrap && n.Health != "healthy" {
+			return false
+		}
+		if n.Registry != "" && n.Registry != "ok" {
 			return false
 		}
 	}
@@ -100,6 +115,7 @@ func (r *Run) result(command string, err error) *Result {
 	}
 	r.mu.Lock()
 	res.Changed = r.changes
+	res.ACS, res.CLI = r.acsResult, r.cliResult
 	inConfig := map[string]bool{}
 	for _, n := range WantedNodes(r.Cluster) {
 		inConfig[n.Name] = true
@@ -145,6 +161,17 @@ func (r *Run) result(command string, err error) *Result {
 		case n.facts != nil:
 			nr.SSH = "ok"
 		}
+		if f := n.facts; f != nil && f.Registry != nil && r.hasRegistry() && isAgent(nr.Role) {
+			nr.Registry = "ok"
+			if want, err := r.registryFiles(); err == nil {
+				if ps := f.Registry.Compare(want); len(ps) > 0 {
+					nr.Registry = problemsText(ps)
+				}
+			}
+			if f.Registry.Legacy() {
+				nr.Registry = "DC/OS-owned credentials (" + registry.LegacyCredentialsPath + "): installed the old way"
+			}
+		}
 		if f := n.facts; f != nil {
 			nr.DCOS = f.DCOS
 			if nr.Role == RoleBootstrap {
@@ -173,7 +200,7 @@ func (res *Result) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(&b, "FAILED: cluster %q is not finished; fix the cause and run the same command again to resume.\n", res.Cluster)
 	case res.Command == "remove-agents":
 		res.writeRemovedHead(&b)
-	case res.Changed == 0:
+	case res.Changed == 0 && (res.ACS == nil || res.ACS.Uploaded == 0):
 		fmt.Fprintf(&b, "Nothing to do: DC/OS 1.9 cluster %q already matches the config; nothing was changed.\n", res.Cluster)
 	default:
 		fmt.Fprintf(&b, "DC/OS 1.9 cluster %q is up.\n", res.Cluster)
@@ -196,8 +223,58 @@ func (res *Result) WriteSummary(w io.Writer) error {
 		fmt.Fprintf(tw, "  log:\t%s\n", res.LogPath)
 	}
 	tw.Flush()
+	res.writeBeside(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeBeside renders the ACS side and the DC/OS CLI registration.
+func (res *Result) writeBeside(b *strings.Builder) {
+	if a := res.ACS; a != nil {
+		switch {
+		case a.Error != "":
+			fmt.Fprintf(b, "ACS: NOT DONE: %s\n", a.Error)
+		default:
+			m := a.Master
+			fmt.Fprintf(b, "ACS cluster %s (%s), DC/OS %s, master %s:\n", m.ClusterName, m.ClusterID, m.Version, m.Target)
+			tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+			for _, ag := range a.Agents {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", ag.Name, ag.Role, ag.IP, ag.State, ag.Error)
+			}
+			tw.Flush()
+			verb := "have"
+			if !a.Survey {
+				verb = "got"
+			}
+			current := len(a.Agents) - a.Failed
+			fmt.Fprintf(b, "  %s (sha256 %s): %d of %d ACS agents %s it", a.ArchivePath, short(a.ArchiveSHA256), current, len(a.Agents), verb)
+			if !a.Survey {
+				fmt.Fprintf(b, " (%d uploaded)", a.Uploaded)
+			}
+			b.WriteString("\n")
+			if a.Failed > 0 && a.Survey {
+				b.WriteString("  fix: dcos-vsphere acs sync --config <cluster.yaml>\n")
+			}
+		}
+	}
+	if c := res.CLI; c != nil {
+		if c.Error != "" {
+			fmt.Fprintf(b, "DC/OS CLI: NOT REGISTERED: %s\n", c.Error)
+		} else if len(c.Clusters) > 0 {
+			fmt.Fprintf(b, "DC/OS CLI (%s):\n", c.Dir)
+			for _, e := range c.Clusters {
+				att := ""
+				if e.Attached {
+					att = ", attached"
+				}
+				fmt.Fprintf(b, "  %s (%s): %s%s, dcos_url %s\n", e.Name, e.ID, e.Action, att, e.URL)
+				fmt.Fprintf(b, "    dcos cluster attach %s;  CLI 0.4.x: DCOS_CONFIG=%s dcos ...\n", e.Name, e.Legacy04Path)
+			}
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(b, "  note: %s\n", n)
+		}
+	}
 }
 
 // WritePlan renders a dry run's result: per node, what install would do.
@@ -229,6 +306,7 @@ func (res *Result) WritePlan(w io.Writer) error {
 	for _, g := range general {
 		fmt.Fprintf(&b, "  %s\n", g)
 	}
+	res.writeBeside(&b)
 	switch {
 	case res.Error != "":
 		cmd := res.Command
@@ -278,7 +356,7 @@ func (res *Result) WriteStatus(w io.Writer) error {
 	}
 	tw.Flush()
 	if extra {
-		b.WriteString("* not in the config: added by add-agents (kept by install)\n")
+		b.WriteString("* a VM of this cluster that the config file does not describe (install keeps it; add it to the file)\n")
 	}
 	for _, n := range res.Nodes {
 		switch {
@@ -286,6 +364,8 @@ func (res *Result) WriteStatus(w io.Writer) error {
 			fmt.Fprintf(&b, "%s: %s\n", n.Name, n.Identity)
 		case n.SSH != "ok" && n.SSH != "":
 			fmt.Fprintf(&b, "%s: ssh: %s\n", n.Name, n.SSH)
+		case n.Registry != "" && n.Registry != "ok":
+			fmt.Fprintf(&b, "%s: registry: %s (fix: dcos-vsphere registry rotate)\n", n.Name, n.Registry)
 		}
 	}
 	if res.Healthy() {
@@ -293,6 +373,7 @@ func (res *Result) WriteStatus(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "Cluster %s is NOT healthy.\n", res.Cluster)
 	}
+	res.writeBeside(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

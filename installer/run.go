@@ -6,7 +6,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dcos-vsphere/dcos-vsphere/acs"
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/dcoscli"
 )
 
 // Options are the knobs of one run, passed explicitly (no globals).
@@ -68,9 +70,24 @@ type Run struct {
 	Files GenconfFiles
 	// LogPath is the debug log of the run, reported in the Result.
 	LogPath string
+	// CheckRegistry logs in to the shared registry from here and says what
+	// it saw (nil: registry-check only reads the nodes' files).
+	CheckRegistry func(ctx context.Context) (string, error)
+	// ConnectACS reaches the ACS cluster beside this one (nil: none; the
+	// ACS phases skip themselves).
+	ConnectACS func(ctx context.Context) (ACS, error)
+	// RegisterCLI says where register-clusters writes the DC/OS CLI's
+	// entries (nil: the phase is skipped).
+	RegisterCLI *dcoscli.Options
 
 	cloud     Cloud
 	clusterID string
+
+	// The ACS connection, made once by whichever phase needs it first.
+	acsOnce sync.Once
+	acsConn ACS
+	acsErr  error
+	acsInfo acs.MasterInfo
 
 	mu      sync.Mutex
 	flow    Flow
@@ -79,8 +96,11 @@ type Run struct {
 	foreign []VMInfo // in the folder with our name mark but another cluster's id
 	extra   []VMInfo // ours, not in want (added by add-agents beyond the config)
 	actions []Action // done, or in a dry run planned
-	changes int      // VMs cloned + nodes installed by this run
-	phase   Phase    // running now
+	// acsResult and cliResult are the ACS side's outcomes (nil: not run).
+	acsResult *ACSResult
+	cliResult *CLIResult
+	changes   int   // VMs cloned + nodes installed by this run
+	phase     Phase // running now
 	// lastEvent and lastWhat feed the stall warning.
 	lastEvent time.Time
 	lastWhat  string
@@ -314,6 +334,7 @@ func (r *Run) Close() {
 	for _, c := range conns {
 		_ = c.Close()
 	}
+	r.closeACS()
 	if cloud != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -194,3 +194,12 @@ func curlScript(url string) Script {
 func diagnosticsScript() Script {
 	return Script{Name: "diagnostics", Body: `for u in dcos-download dcos-setup; do journalctl -u $u --no-pager -n 12 2>/dev/null | sed "s|^|$u: |" || true; done`}
 }
+
+// clusterIDPath is where a DC/OS 1.9 master keeps the id the masters
+// agreed on through ZooKeeper (the DC/OS CLI's CLUSTER_ID).
+const clusterIDPath = "/var/lib/dcos/cluster-id"
+
+// clusterIDScript prints the cluster id on a master.
+func clusterIDScript() Script {
+	return Script{Name: "cluster-id", Body: "cat " + clusterIDPath}
+}

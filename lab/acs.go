@@ -130,7 +130,8 @@ type acsState struct {
 	LabGateway    string    `json:"labGateway"`
 	LabSubnet     string    `json:"labSubnet"`
 	LabBridge     string    `json:"labBridge"`
-	Bridge        string    `json:"bridge"` // inner
+	LabACRPort    int       `json:"labACRPort"` // the lab registry's port on LabGateway
+	Bridge        string    `json:"bridge"`     // inner
 	NetnsPrefix   string    `json:"netnsPrefix"`
 	LBNetns       string    `json:"lbNetns"`
 	LBOuterVeth   string    `json:"lbOuterVeth"`
@@ -317,7 +318,7 @@ func startACS(ctx context.Context, o Options) (*ACS, error) {
 	w := &acsWorld{dir: o.Dir, log: o.Log, st: acsState{
 		ClusterID: newUUID4(), ClusterName: a.ClusterName, MesosMasterID: newUUID4(),
 		Subnet: a.Subnet.String(), InnerGateway: a.Subnet.Addr().Next().String(), PublicAddr: a.PublicAddr.String(),
-		LabGateway: o.gateway().String(), LabSubnet: o.Subnet.String(), LabBridge: o.Bridge,
+		LabGateway: o.gateway().String(), LabSubnet: o.Subnet.String(), LabBridge: o.Bridge, LabACRPort: o.ACRPort,
 		Bridge: bridge, NetnsPrefix: innerPrefix, LBNetns: lbNetns, LBOuterVeth: outer, LBInnerVeth: inner,
 		Route: a.Subnet.String(), CopyDisks: o.CopyDisks,
 	}}

@@ -167,44 +167,33 @@ func TestACSWorld(t *testing.T) {
 		}
 	}
 
-	// The inner network reaches the lab ACR port on the gateway, and
-	// nothing else.
-	acr, err := net.Listen("tcp", netip.AddrPortFrom(l.Gateway(), acsACRPort).String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer acr.Close()
-	other, err := net.Listen("tcp", netip.AddrPortFrom(l.Gateway(), acsACRPort+1).String())
+	// The inner network reaches the lab ACR on the gateway (its token
+	// challenge answers), and nothing else.
+	acrPort := l.opts.ACRPort
+	other, err := net.Listen("tcp", netip.AddrPortFrom(l.Gateway(), uint16(acrPort+1)).String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	go func() {
-		for {
-			c, err := acr.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte("acr\n"))
-			c.Close()
-		}
-	}()
 	probe := func(h *Host, addr string) string {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		out, err := h.Exec(ctx, "timeout 2 bash -c 'exec 3<>/dev/tcp/"+strings.Replace(addr, ":", "/", 1)+" && head -c 3 <&3' 2>/dev/null || echo blocked")
+		out, err := h.Exec(ctx, "curl -sk --connect-timeout 2 -m 4 -o /dev/null -w '%{http_code}' https://"+addr+"/v2/; true")
 		if err != nil {
 			return "error: " + err.Error()
 		}
-		return strings.TrimSpace(string(out))
+		if s := strings.TrimSpace(string(out)); s != "000" {
+			return s
+		}
+		return "blocked"
 	}
 	gw := l.Gateway().String()
 	for _, h := range []*Host{m, agents[0]} {
-		if got := probe(h, gw+":"+strconv.Itoa(acsACRPort)); got != "acr" {
-			t.Errorf("%s -> lab ACR %s:%d = %q, want reachable", h.Hostname, gw, acsACRPort, got)
+		if got := probe(h, gw+":"+strconv.Itoa(acrPort)); got != "401" {
+			t.Errorf("%s -> lab ACR %s:%d = %q, want its 401 token challenge", h.Hostname, gw, acrPort, got)
 		}
-		if got := probe(h, gw+":"+strconv.Itoa(acsACRPort+1)); got != "blocked" {
-			t.Errorf("%s -> %s:%d = %q, want blocked", h.Hostname, gw, acsACRPort+1, got)
+		if got := probe(h, gw+":"+strconv.Itoa(acrPort+1)); got != "blocked" {
+			t.Errorf("%s -> %s:%d = %q, want blocked", h.Hostname, gw, acrPort+1, got)
 		}
 		if got := probe(h, gw+":8000"); got != "blocked" {
 			t.Errorf("%s -> the lab installer server %s:8000 = %q, want blocked", h.Hostname, gw, got)

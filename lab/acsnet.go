@@ -20,13 +20,9 @@ import (
 // bridge. Its nftables ruleset is the whole policy: inbound NAT
 // PublicAddr:2200+i -> master i:22 (DNAT, so the master sees the real
 // client address, as behind Azure's load balancer), and outbound from the
-// inner network only to the lab ACR (gateway:5443), masqueraded to
+// inner network only to the lab ACR (gateway:Options.ACRPort, 5443), masqueraded to
 // PublicAddr; everything else is dropped. The rules live in the
 // namespace and go with it.
-
-// acsACRPort is the lab ACR's port on the lab gateway: the one thing the
-// inner network may reach.
-const acsACRPort = 5443
 
 // acsNetRules renders the LB's nftables ruleset.
 func acsNetRules(st acsState) string {
@@ -44,7 +40,11 @@ func acsNetRules(st acsState) string {
 	b.WriteString("  chain forward {\n    type filter hook forward priority filter; policy drop;\n")
 	b.WriteString("    ct state established,related accept\n")
 	b.WriteString("    iifname \"eth0\" oifname \"eth1\" ct status dnat tcp dport 22 accept\n")
-	fmt.Fprintf(&b, "    iifname \"eth1\" oifname \"eth0\" ip daddr %s tcp dport %d accept\n", st.LabGateway, acsACRPort)
+	acrPort := st.LabACRPort
+	if acrPort == 0 {
+		acrPort = DefaultACRPort // a state written before the port was recorded
+	}
+	fmt.Fprintf(&b, "    iifname \"eth1\" oifname \"eth0\" ip daddr %s tcp dport %d accept\n", st.LabGateway, acrPort)
 	b.WriteString("  }\n")
 	b.WriteString("  chain input {\n    type filter hook input priority filter; policy drop;\n")
 	b.WriteString("    ct state established,related accept\n    iifname \"lo\" accept\n    icmp type echo-request accept\n  }\n")

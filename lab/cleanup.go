@@ -77,6 +77,7 @@ func Cleanup(o Options) error {
 			errs = append(errs, err)
 		}
 	}
+	errs = append(errs, cleanupACR(o.Dir)...)
 	for _, p := range []string{o.hostsDir(), o.baseDir(), filepath.Join(o.Dir, passwordFileName), filepath.Join(o.Dir, stateFileName)} {
 		if err := os.RemoveAll(p); err != nil {
 			errs = append(errs, err)

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -13,12 +14,15 @@ import (
 func checkClusterConfig(t *testing.T, l *Lab, n int) {
 	t.Helper()
 	path := filepath.Join(l.Dir(), "cluster.yaml")
-	if err := l.WriteClusterConfig(path, Topology{Masters: 3, Agents: 2, PublicAgents: 1}); err != nil {
+	if err := l.WriteClusterConfig(path, Topology{Masters: 3, Agents: 2, PublicAgents: 1, Registry: true}); err != nil {
 		t.Fatal(err)
 	}
 	c, warnings, err := config.Load(path)
 	if err != nil {
 		t.Fatalf("config.Load of the lab's cluster.yaml: %v", err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("cluster.yaml mode: %v %v, want 0600", st.Mode(), err)
 	}
 	for _, w := range warnings {
 		t.Logf("warning: %s", w)
@@ -43,6 +47,17 @@ func checkClusterConfig(t *testing.T, l *Lab, n int) {
 	}
 	if c.DCOS.Installer != l.InstallerPath() || c.DCOS.IPDetect.Method != "route" {
 		t.Errorf("dcos = %+v", c.DCOS)
+	}
+	acr := l.ACR()
+	if r := c.Registry; r.Server != labIP(n, 1)+":5443" || r.Username != "labacr" || r.PasswordFile != acr.AdminPasswordFiles[0] ||
+		r.Password.Value() != l.ACRRegistry().AdminPassword(0) || r.CAFile != acr.CAFile || r.CheckImage != "samples/hello:1.0" {
+		t.Errorf("registry = %+v (password resolved: %v)", r, r.Password.IsSet())
+	}
+	if err := l.WriteClusterConfig(path, Topology{Masters: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _, err := config.Load(path); err != nil || c.Registry.Server != "" {
+		t.Errorf("without Topology.Registry: %v, registry %q", err, c.Registry.Server)
 	}
 	if err := l.WriteClusterConfig(path, Topology{Masters: 0}); err == nil {
 		t.Error("a topology without masters was accepted")

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi"
+
+	"github.com/dcos-vsphere/dcos-vsphere/lab/acr"
 )
 
 // Lab is a running lab. Up starts it, Down removes every trace of it.
@@ -29,6 +31,8 @@ type Lab struct {
 	base    baseDisk
 	pwFile  string
 	serve   *installerServer
+	acr     *acr.Registry
+	acrInfo ACR
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -62,6 +66,10 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 	}
 	if pid := RunningPID(o.Dir); pid > 0 {
 		return nil, fmt.Errorf("lab up: a lab is already running in %s (pid %d); run lab down first", o.Dir, pid)
+	}
+	if dir, pid := ownedByRunningLab(o); pid > 0 {
+		return nil, fmt.Errorf("lab up: bridge %s or namespace prefix %s belongs to the lab running in %s (pid %d): give this lab other names "+
+			"(--bridge, --subnet, --prefix) or stop that one (dcos-vsphere lab down --dir %s)", o.Bridge, o.NetnsPrefix, dir, pid, dir)
 	}
 	if err := Cleanup(o); err != nil {
 		return nil, fmt.Errorf("lab up: clean leftovers of a previous lab: %w", err)
@@ -111,6 +119,9 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 		return nil, err
 	}
 	if l.serve, err = serveInstaller(o); err != nil {
+		return nil, err
+	}
+	if err := l.startACR(ctx); err != nil {
 		return nil, err
 	}
 	if o.ACS != nil {
@@ -180,8 +191,8 @@ func (l *Lab) logf(format string, args ...any) {
 
 // Down stops the lab and removes everything it made: hosts (their
 // processes, mounts, namespaces, veths and disks), the bridge, the
-// simulator and its temp directory, the HTTP server, the password and
-// state files. The SSH key, cluster.yaml and the installer stay in Dir.
+// simulator and its temp directory, the HTTP server, the registry (its
+// process and directory), the password and state files. The SSH key, cluster.yaml and the installer stay in Dir.
 func (l *Lab) Down() error {
 	l.downMu.Lock()
 	defer l.downMu.Unlock()
@@ -201,6 +212,9 @@ func (l *Lab) Down() error {
 	}
 	if l.serve != nil {
 		l.serve.close()
+	}
+	if l.acr != nil {
+		l.acr.Close()
 	}
 	if l.vc != nil {
 		l.vc.close()

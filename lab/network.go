@@ -27,6 +27,11 @@ func createBridge(ctx context.Context, o Options) error {
 		return fmt.Errorf("create lab bridge %s: %w", o.Bridge, err)
 	}
 	disableIPv6(o.Bridge)
+	// The bridge names its lab (ifalias): another lab up with the same
+	// bridge can tell it belongs to a running lab and refuse to clean it up.
+	if _, err := run(ctx, "ip", "link", "set", "dev", o.Bridge, "alias", bridgeAliasPrefix+o.Dir); err != nil {
+		return fmt.Errorf("name lab bridge %s: %w", o.Bridge, err)
+	}
 	if _, err := run(ctx, "ip", "addr", "add", gw, "dev", o.Bridge); err != nil {
 		return fmt.Errorf("address lab bridge %s with %s: %w", o.Bridge, gw, err)
 	}

@@ -40,6 +40,9 @@ type Options struct {
 	// InstallerPort is the HTTP port on the gateway serving
 	// dcos_generate_config.sh (default 8000).
 	InstallerPort int
+	// ACRPort is the HTTPS port of the lab registry (an ACR stand-in) on
+	// the gateway (default DefaultACRPort, 5443).
+	ACRPort int
 	// WriteInstaller writes the DC/OS 1.9 stand-in dcos_generate_config.sh
 	// (default dcos19.WriteInstaller).
 	WriteInstaller func(path string) error
@@ -99,6 +102,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.InstallerPort == 0 {
 		o.InstallerPort = 8000
+	}
+	if o.ACRPort == 0 {
+		o.ACRPort = DefaultACRPort
+	}
+	if o.ACRPort < 1 || o.ACRPort > 65535 || o.ACRPort == o.InstallerPort {
+		return o, fmt.Errorf("lab options: registry port %d must be 1-65535 and not the installer port", o.ACRPort)
 	}
 	if o.Log == nil {
 		o.Log = io.Discard

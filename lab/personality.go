@@ -142,7 +142,7 @@ func installPersonality(usrLocal string) error {
 			return err
 		}
 	}
-	for _, s := range []string{"docker", "boot"} {
+	for _, s := range []string{"docker", "docker-pull", "boot"} {
 		if err := copyScript(s, filepath.Join(lib, s)); err != nil {
 			return fmt.Errorf("install stand-in %s: %w", s, err)
 		}

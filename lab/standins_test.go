@@ -12,7 +12,7 @@ import (
 // The smaller stand-ins, over SSH as the installer would call them.
 func TestSmallerStandins(t *testing.T) {
 	t.Parallel()
-	l := startLab(t, 9)
+	l := startLab(t, 10)
 	c := vcClient(t, l)
 	ip := addr(l, 31)
 	cloneVM(t, c, "misc", ip, l.Gateway())
@@ -41,7 +41,8 @@ func TestSmallerStandins(t *testing.T) {
 	check("sudo hostnamectl set-hostname renamed && hostname", "renamed")
 	check("timedatectl | grep 'NTP synchronized'", "yes")
 	check(`printf '[Service]\nExecStart=/bin/bash -c "echo from-unit; sleep 60"\n' | sudo tee /etc/systemd/system/talk.service >/dev/null && sudo systemctl start talk && for i in $(seq 1 50); do sudo journalctl -u talk | grep -q from-unit && break; sleep 0.1; done; sudo journalctl -u talk`, "from-unit")
-	check("sudo yum install -y docker >/dev/null && sudo systemctl start docker && echo s3cret | sudo docker login -u bob registry.example && sudo cat /root/.docker/config.json", `"registry.example"`)
+	acr := l.ACR()
+	check("sudo yum install -y docker >/dev/null && sudo systemctl start docker && echo '"+l.ACRRegistry().AdminPassword(0)+"' | sudo docker login -u labacr "+acr.Host+" && sudo cat /root/.docker/config.json", `"`+acr.Host+`"`)
 	check("sudo docker login --password-stdin -u bob x 2>&1; echo rc=$?", "unknown flag: --password-stdin")
 	check("docker ps 2>&1; echo rc=$?", "permission denied")
 	mustSSH(t, l, ip, "sudo usermod -aG docker centos")

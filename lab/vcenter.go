@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/vmware/govmomi"
@@ -159,6 +160,7 @@ func (vc *vcenter) setupInventory(ctx context.Context, capacity int64) error {
 		return fmt.Errorf("find lab datastore: %w", err)
 	}
 	sctx := vc.model.Service.Context
+	markUplinks(vc.model)
 	simDS := vc.model.Map().Get(ds.Reference()).(*simulator.Datastore)
 	sctx.WithLock(simDS, func() {
 		sctx.Update(simDS, []types.PropertyChange{
@@ -225,6 +227,18 @@ func (vc *vcenter) setupInventory(ctx context.Context, capacity int64) error {
 		return fmt.Errorf("mark %s as template: %w", vcTemplate, err)
 	}
 	return nil
+}
+
+// markUplinks flags each distributed switch's uplink port group as
+// vCenter does (config.uplink), which the simulator leaves unset.
+func markUplinks(m *simulator.Model) {
+	sctx := m.Service.Context
+	for _, e := range m.Map().All("DistributedVirtualPortgroup") {
+		pg := e.(*simulator.DistributedVirtualPortgroup)
+		if strings.Contains(pg.Name, "-DVUplinks") {
+			sctx.WithLock(pg, func() { pg.Config.Uplink = types.NewBool(true) })
+		}
+	}
 }
 
 // vmSummary is one VM as `lab status` shows it.

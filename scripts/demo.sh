@@ -10,12 +10,18 @@ if [ "$(id -u)" -ne 0 ] || [ "$(uname -s)" != Linux ]; then
 fi
 BIN=bin/dcos-vsphere
 DIR=${DEMO_DIR:-$(mktemp -d /tmp/dcos-vsphere-demo.XXXXXX)}
+# The lab cluster is registered with a DC/OS CLI directory of its own,
+# never with yours (~/.dcos).
+export DCOS_DIR="$DIR/dcos-cli"
 down() { "$BIN" lab down --dir "$DIR" >/dev/null 2>&1 || true; rm -rf "$DIR"; }
 trap down EXIT
 trap 'exit 130' INT TERM
 
 echo "==> lab up (simulated vCenter + namespace hosts) in $DIR"
-"$BIN" lab up --dir "$DIR" --detach --masters 3 --agents 2 --public-agents 1
+# DEMO_LAB_ARGS changes the lab, e.g. on a machine where another lab runs at
+# the defaults: DEMO_LAB_ARGS="--bridge dvdemo1 --subnet 198.18.1.0/24 --prefix dvdemo1-"
+# shellcheck disable=SC2086
+"$BIN" lab up --dir "$DIR" --detach --masters 3 --agents 2 --public-agents 1 ${DEMO_LAB_ARGS:-}
 echo
 echo "==> dcos-vsphere install --config $DIR/cluster.yaml"
 start=$(date +%s)

@@ -3,6 +3,7 @@ package templates
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/vmware/govmomi/view"
@@ -89,3 +90,59 @@ func pick(list []named, want, field, in string) (types.ManagedObjectReference, e
 // isPath tells an inventory path ("F0/DC1", "DC0_C0/Resources/RP1") from a
 // bare name.
 func isPath(s string) bool { return strings.Contains(s, "/") }
+
+// uplinkTag marks a distributed switch's uplink port group.
+const uplinkTag = "SYSTEM/DVS.UPLINKPG"
+
+// vmNetworks lists the port groups a VM can attach to below root, sorted:
+// standard and opaque networks and distributed port groups, without the
+// distributed switches' uplink port groups (config.uplink, or vCenter's
+// SYSTEM/DVS.UPLINKPG tag), which carry the hosts' physical NICs.
+func (s *Session) vmNetworks(ctx context.Context, root types.ManagedObjectReference) ([]string, error) {
+	v, err := view.NewManager(s.client).CreateContainerView(ctx, root, kindsOf["Network"], true)
+	if err != nil {
+		return nil, fmt.Errorf("list networks: %w", err)
+	}
+	defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
+	// Two calls: config.uplink exists on distributed port groups only
+	// (vCenter's container view also returns them for kind Network).
+	var plain, pgs []types.ObjectContent
+	if err := v.Retrieve(ctx, []string{"Network", "OpaqueNetwork"}, []string{"name"}, &plain); err != nil {
+		return nil, fmt.Errorf("list networks: %w", err)
+	}
+	if err := v.Retrieve(ctx, []string{"DistributedVirtualPortgroup"}, []string{"name", "config.uplink", "tag"}, &pgs); err != nil {
+		return nil, fmt.Errorf("list distributed port groups: %w", err)
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(oc types.ObjectContent, skip bool) {
+		name, uplink := "", false
+		for _, p := range oc.PropSet {
+			switch p.Name {
+			case "name":
+				name, _ = p.Val.(string)
+			case "config.uplink":
+				b, _ := p.Val.(bool)
+				uplink = uplink || b
+			case "tag":
+				if tags, ok := p.Val.(types.ArrayOfTag); ok {
+					for _, t := range tags.Tag {
+						uplink = uplink || t.Key == uplinkTag
+					}
+				}
+			}
+		}
+		if name != "" && !uplink && !skip && !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	for _, oc := range plain {
+		add(oc, oc.Obj.Type == "DistributedVirtualPortgroup") // judged by the second call
+	}
+	for _, oc := range pgs {
+		add(oc, false)
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -22,7 +22,8 @@ const (
 
 // Names lists what vCenter has for one inventory field, sorted: every
 // datacenter, or, within vc.Datacenter, its compute clusters, datastores,
-// networks, VM folders or templates. It is read only.
+// the port groups a VM can use (no uplinks), VM folders or templates. It
+// is read only.
 func (s *Session) Names(ctx context.Context, field string, vc config.VCenter) ([]string, error) {
 	if field == FieldDatacenter {
 		all, err := s.listNamed(ctx, s.client.ServiceContent.RootFolder, "Datacenter")
@@ -44,7 +45,7 @@ func (s *Session) Names(ctx context.Context, field string, vc config.VCenter) ([
 	case FieldDatastore:
 		root, kind = folders.DatastoreFolder, "Datastore"
 	case FieldNetwork:
-		root, kind = folders.NetworkFolder, "Network"
+		return s.vmNetworks(ctx, folders.NetworkFolder.Reference())
 	case FieldFolder:
 		root, kind = folders.VmFolder, "Folder"
 	case FieldTemplate:

@@ -3,6 +3,7 @@ package templates
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,5 +39,34 @@ func TestNamesListsLiveInventory(t *testing.T) {
 	}
 	if _, err := s.Names(ctx, "bogus", vc); err == nil {
 		t.Error("unknown field accepted")
+	}
+}
+
+// Only port groups a VM can use are offered: the distributed switch's
+// uplink port group (config.uplink, as vCenter marks it) is not.
+func TestNamesNetworksLeaveOutUplinks(t *testing.T) {
+	sim := vcsimtest.Start(t, vcsimtest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := Connect(ctx, Options{VCenter: sim.VCenter()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	vc := sim.VCenter()
+	got, err := s.Names(ctx, FieldNetwork, vc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"DC0_DVPG0", "VM Network"}; !slices.Equal(got, want) {
+		t.Errorf("networks = %v, want %v (no DVUplinks)", got, want)
+	}
+	// The uplink port group exists all the same: it is left out, not missing.
+	all, err := s.listNamed(ctx, s.client.ServiceContent.RootFolder, "Network")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := names(all); !slices.ContainsFunc(n, func(s string) bool { return strings.Contains(s, "-DVUplinks") }) {
+		t.Fatalf("the simulator has no uplink port group to leave out: %v", n)
 	}
 }

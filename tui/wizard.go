@@ -6,21 +6,38 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
-	"github.com/charmbracelet/huh"
-	"golang.org/x/term"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/templates"
 )
 
-// ErrWizardCancelled is returned when the user cancels the wizard.
-var ErrWizardCancelled = errors.New("wizard cancelled")
+// ErrWizardCancelled is what a cancelled guided setup's error matches
+// (errors.Is); the error itself is a *CancelledError.
+var ErrWizardCancelled = errors.New("guided setup cancelled")
 
-// Inventory field names passed to an InventoryFunc, in the order asked:
-// the ones templates.Session.Names answers.
+// CancelledError is returned when the user leaves the guided setup
+// without saving. Draft names the draft saved on the way out ("" when
+// none was), which the next guided setup in the same directory offers to
+// continue.
+type CancelledError struct{ Draft string }
+
+func (e *CancelledError) Error() string {
+	if e.Draft == "" {
+		return ErrWizardCancelled.Error() + " (nothing saved)"
+	}
+	return fmt.Sprintf("%v; draft saved to %s: run `dcos-vsphere install` in that directory to continue it", ErrWizardCancelled, e.Draft)
+}
+
+// Is makes errors.Is(err, ErrWizardCancelled) true.
+func (e *CancelledError) Is(target error) bool { return target == ErrWizardCancelled }
+
+// ExitCode is 130, what a shell reports for a command ended by ctrl+c.
+func (e *CancelledError) ExitCode() int { return 130 }
+
+// Inventory field names passed to VCenter.Names, in the order asked.
 const (
 	FieldDatacenter = templates.FieldDatacenter
 	FieldCluster    = templates.FieldCluster
@@ -30,61 +47,99 @@ const (
 	FieldTemplate   = templates.FieldTemplate
 )
 
-// InventoryFunc lists what vCenter offers for field (one of the Field*
-// names). vc carries the answers so far: URL, username, the password (in
-// memory), the TLS choice and, for every field after the datacenter, the
-// chosen Datacenter. The wizard bounds each call with
-// WizardDefaults.LookupTimeout.
-type InventoryFunc func(ctx context.Context, field string, vc config.VCenter) ([]string, error)
+// ErrLoginRefused is what VCenter.Login's error matches (errors.Is) when
+// vCenter rejected the user name or password, as opposed to not being
+// reachable.
+var ErrLoginRefused = errors.New("vCenter refused the user name or password")
+
+// VCenter is how the guided setup checks its vCenter answers and fills
+// its pick-lists. The wizard calls one method at a time, from a goroutine
+// of its own, each with a bounded context. The CLI implements it with
+// package templates; tests use fakes.
+type VCenter interface {
+	// Certificate connects to vc.URL's host with TLS only (no request, no
+	// credentials) and describes the server's certificate, and whether
+	// vc's trust settings accept it: the pinned Thumbprint, else CAFile,
+	// else the system's CAs; Insecure accepts any.
+	Certificate(ctx context.Context, vc config.VCenter) (ServerCert, error)
+	// Login logs in with vc (URL, Username, Password and the trust
+	// settings) and keeps that one session for Names. Called again with
+	// the same answers it reuses the session; with others it closes it
+	// first. A rejected user name or password matches ErrLoginRefused.
+	Login(ctx context.Context, vc config.VCenter) error
+	// Names lists what vCenter has for field (one of the Field* names)
+	// within vc.Datacenter (every datacenter for FieldDatacenter), over
+	// the session Login opened: it never logs in itself. Network lists
+	// only port groups a VM can use (no distributed-switch uplinks).
+	Names(ctx context.Context, field string, vc config.VCenter) ([]string, error)
+}
+
+// ServerCert is vCenter's TLS certificate as the wizard shows it for
+// trust on first use.
+type ServerCert struct {
+	SHA256          string // colon-separated upper-case hex, as vSphere shows it
+	Subject, Issuer string
+	NotAfter        time.Time
+	// Trusted says whether the trust settings Certificate was given
+	// accept the certificate; Problem says why not.
+	Trusted bool
+	Problem string
+}
+
+// Defaults of the bounds on vCenter calls.
+const (
+	// DefaultConnectTimeout bounds reaching vCenter (the TLS handshake):
+	// an unreachable address is reported within it.
+	DefaultConnectTimeout = 10 * time.Second
+	// DefaultLookupTimeout bounds the login and each inventory lookup.
+	DefaultLookupTimeout = 30 * time.Second
+)
 
 // WizardDefaults seeds the wizard.
 type WizardDefaults struct {
-	// Cluster pre-fills the answers (a loaded config to edit, or a few
-	// site defaults). Zero fields take the installer's usual choices.
+	// Cluster pre-fills the answers (a loaded config to edit, or site
+	// defaults such as the GOVC_* environment). Zero fields take the
+	// installer's usual choices; dcos.config defaults to what init writes.
 	Cluster config.Cluster
 	// OutputDir is where the config is suggested to be saved
-	// (OutputDir/cluster.yaml); "" means the current directory.
+	// (OutputDir/cluster.yaml) and where a draft is kept and looked for;
+	// "" means the current directory.
 	OutputDir string
-	// Inventory, when set, turns the datacenter, cluster, datastore,
-	// network, folder and template inputs into pick-lists from vCenter.
-	Inventory InventoryFunc
-	// LookupTimeout bounds each inventory call; 0 means 20 seconds.
-	LookupTimeout time.Duration
-	// Accessible forces plain line prompts; they are also used whenever
-	// the ACCESSIBLE environment variable is non-empty.
-	Accessible bool
+	// VCenter, when set, checks the vCenter page by logging in (trust on
+	// first use for an unknown certificate) and turns the placement
+	// questions into pick-lists. Without it they are typed and unchecked.
+	VCenter VCenter
+	// ConnectTimeout and LookupTimeout bound the vCenter calls; zero means
+	// DefaultConnectTimeout and DefaultLookupTimeout.
+	ConnectTimeout, LookupTimeout time.Duration
 }
 
 // WizardResult is what the wizard produced.
 type WizardResult struct {
-	// ConfigPath is the saved cluster.yaml.
+	// ConfigPath is the saved cluster.yaml (absolute).
 	ConfigPath string
-	// InstallNow is true when the user chose "save and install now".
+	// InstallNow is true when the user chose "Save and install now".
 	InstallNow bool
-	// Cluster is the saved configuration with the secrets typed into the
-	// wizard held in memory (Secret.Value), so an install started right
-	// away needs no environment variable. It is never written out with
-	// the values.
-	Cluster config.Cluster
+	// Cluster is the saved file as config.Load reads it, except that the
+	// secrets typed into the wizard are used as they were typed (never
+	// read from the environment): an install started right away needs no
+	// environment variable. They are never written anywhere the user did
+	// not choose.
+	Cluster *config.Cluster
+	// Warnings are config.Load's warnings about the saved file.
+	Warnings []config.Warning
 }
 
-// wizard is one run of the wizard: its I/O, mode and answers.
-type wizard struct {
-	ctx        context.Context
-	in         io.Reader
-	out        io.Writer
-	accessible bool
-	secretTTY  bool        // accessible input is a terminal: passwords are read without echo
-	lines      *lineReader // accessible input from a pipe; nil otherwise
-	defaults   WizardDefaults
-	a          *answers
-}
+// DraftFileName is the draft a cancelled guided setup leaves in
+// WizardDefaults.OutputDir, offered again by the next one there.
+const DraftFileName = "cluster.draft.yaml"
 
-// RunWizard asks for everything cluster.yaml needs, page by page, shows
-// the YAML it is about to write (secrets only as references), and saves
-// it. in and out default to stdin and stdout. With ACCESSIBLE set (or
-// defaults.Accessible) it uses plain line prompts that also work with
-// answers piped into in, one per line; an empty line keeps the default.
+// RunWizard runs the guided setup full screen on in and out (stdin and
+// stdout when nil): page by page, each checked before moving on (the
+// vCenter page logs in), back with esc or shift+tab, ctrl+c asks whether
+// to keep a draft. It ends by saving cluster.yaml (mode 0600, with the
+// comments `init` writes; secrets only as ${ENV} references or 0600
+// files) and saying how to use it.
 func RunWizard(ctx context.Context, in io.Reader, out io.Writer, defaults WizardDefaults) (WizardResult, error) {
 	if in == nil {
 		in = os.Stdin
@@ -92,165 +147,30 @@ func RunWizard(ctx context.Context, in io.Reader, out io.Writer, defaults Wizard
 	if out == nil {
 		out = os.Stdout
 	}
-	if defaults.LookupTimeout <= 0 {
-		defaults.LookupTimeout = 20 * time.Second
+	w := newWizard(ctx, defaults)
+	p := tea.NewProgram(w, tea.WithInput(in), tea.WithOutput(out), tea.WithContext(ctx), tea.WithAltScreen())
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return WizardResult{}, fmt.Errorf("guided setup: %w", err)
 	}
-	w := &wizard{
-		ctx:        ctx,
-		in:         in,
-		out:        out,
-		accessible: defaults.Accessible || os.Getenv("ACCESSIBLE") != "",
-		defaults:   defaults,
-		a:          newAnswers(defaults.Cluster),
-	}
-	if w.accessible {
-		if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			w.secretTTY = true
+	return w.finish(out)
+}
+
+// finish reports the outcome once the program has ended (the screen is
+// released): what was saved and what later runs need.
+func (w *wizard) finish(out io.Writer) (WizardResult, error) {
+	if w.err == nil && !w.saved {
+		if err := w.ctx.Err(); err != nil {
+			w.err = fmt.Errorf("guided setup: %w", err)
 		} else {
-			w.lines = newLineReader(in)
-			w.in = w.lines
+			w.err = &CancelledError{}
 		}
 	}
-	return w.run()
-}
-
-func (w *wizard) run() (WizardResult, error) {
-	for {
-		if err := w.askAll(); err != nil {
-			return WizardResult{}, err
-		}
-		c, err := w.a.build()
-		if err != nil {
-			// The pages validate each answer; this catches a combination
-			// changed by going back within a page.
-			fmt.Fprintf(w.out, "\nThe answers do not fit together: %v\nPlease review them.\n", err)
-			continue
-		}
-		action, err := w.review(c)
-		if err != nil {
-			return WizardResult{}, err
-		}
-		switch action {
-		case actionEdit:
-			continue
-		case actionCancel:
-			return WizardResult{}, ErrWizardCancelled
-		}
-		path, err := w.save(c)
-		if err != nil {
-			return WizardResult{}, err
-		}
-		return WizardResult{ConfigPath: path, InstallNow: action == actionInstall, Cluster: resolved(c, path)}, nil
+	if w.err != nil {
+		return WizardResult{}, w.err
 	}
-}
-
-// askAll runs every page in order; pages that depend on earlier answers
-// (TLS details, registry, ACS) are shown only when they apply.
-func (w *wizard) askAll() error {
-	steps := []func() error{
-		w.pageCluster, w.pageVCenter, w.pageTLS, w.pageInventory,
-		w.pageNetwork, w.pageNodes, w.pageSSH, w.pageDCOS, w.pageExtras,
+	fmt.Fprintf(out, "Saved %s (mode 0600).\n", w.result.ConfigPath)
+	for _, l := range w.secretNotes(w.result.Cluster) {
+		fmt.Fprintln(out, l)
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// page shows one page (a huh form with one group) and waits for it.
-func (w *wizard) page(title string, fields ...huh.Field) error {
-	if err := w.ctx.Err(); err != nil {
-		return fmt.Errorf("wizard page %q: %w", title, err)
-	}
-	if len(fields) == 0 {
-		return nil
-	}
-	if w.accessible {
-		fmt.Fprintf(w.out, "\n== %s ==\n", title)
-	}
-	form := huh.NewForm(huh.NewGroup(fields...).Title(title)).
-		WithAccessible(w.accessible).
-		WithInput(w.in).
-		WithOutput(w.out).
-		WithShowHelp(true)
-	err := form.RunWithContext(w.ctx)
-	switch {
-	case errors.Is(err, huh.ErrUserAborted):
-		return ErrWizardCancelled
-	case w.ctx.Err() != nil:
-		return fmt.Errorf("wizard page %q: %w", title, w.ctx.Err())
-	case err != nil:
-		return fmt.Errorf("wizard page %q: %w", title, err)
-	case w.lines != nil && w.lines.eof:
-		return fmt.Errorf("wizard page %q: input ended before every question was answered: %w", title, io.ErrUnexpectedEOF)
-	}
-	return nil
-}
-
-// input is a text field bound to v. In accessible mode an empty answer
-// keeps the current value, so the check runs on that value instead, and
-// the title shows it.
-func (w *wizard) input(title, desc string, v *string, check func(string) error) *huh.Input {
-	if w.accessible {
-		// Plain prompts print only the title: fold the hint and the
-		// current value into it.
-		if desc != "" {
-			title += " (" + desc + ")"
-		}
-		if *v != "" {
-			title += " [" + *v + "]"
-		}
-	}
-	in := huh.NewInput().Title(title).Description(desc).Value(v)
-	if check != nil {
-		in.Validate(func(s string) error {
-			s = strings.TrimSpace(s)
-			if w.accessible && s == "" && *v != "" {
-				s = *v
-			}
-			return check(s)
-		})
-	}
-	return in
-}
-
-// password is a masked input. Accessible prompts can hide typing only on
-// a terminal; answers piped in are not echoed anyway, so they are read as
-// plain lines there.
-func (w *wizard) password(title string, v *string) *huh.Input {
-	if w.accessible && *v != "" {
-		title += " [keep current]"
-	}
-	in := huh.NewInput().Title(title).Value(v).Validate(func(s string) error {
-		if s == "" && !(w.accessible && *v != "") {
-			return errors.New("a password is required")
-		}
-		return nil
-	})
-	if !w.accessible || w.secretTTY {
-		in.EchoMode(huh.EchoModePassword)
-	}
-	return in
-}
-
-// note shows text as is. huh's full-screen notes read _ * ` as markup
-// (LocalDS_0 would lose its underscore), so they are escaped there;
-// accessible mode prints descriptions raw.
-func (w *wizard) note(title, text string) *huh.Note {
-	if !w.accessible {
-		text = noteEscaper.Replace(text)
-	}
-	return huh.NewNote().Title(title).Description(text)
-}
-
-var noteEscaper = strings.NewReplacer(`\`, `\\`, "_", `\_`, "*", `\*`, "`", "\\`")
-
-func (w *wizard) confirm(title string, v *bool) *huh.Confirm {
-	return huh.NewConfirm().Title(title).Value(v)
-}
-
-func selectOf(title string, v *string, opts ...huh.Option[string]) *huh.Select[string] {
-	return huh.NewSelect[string]().Title(title).Options(opts...).Value(v)
+	return w.result, nil
 }

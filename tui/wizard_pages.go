@@ -2,160 +2,210 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 
-	"github.com/charmbracelet/huh"
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
-func (w *wizard) pageCluster() error {
-	return w.page("Cluster",
-		w.input("Cluster name", "Names the VMs' folder, the state directory and the DC/OS cluster.", &w.a.Name, validClusterName),
-	)
-}
-
-func (w *wizard) pageVCenter() error {
-	a := w.a
-	return w.page("vCenter",
-		w.input("vCenter URL", "e.g. https://vcenter.example.com/sdk", &a.URL, validVCenterURL),
-		w.input("Username", "e.g. administrator@vsphere.local", &a.Username, required("username")),
-		w.password("Password", &a.Password),
-		selectOf("Keep the password for later runs in", &a.PasswordStore,
-			huh.NewOption("the environment variable "+VCenterPasswordEnv+" (recommended)", storeEnv),
-			huh.NewOption("a 0600 file next to the config", storeFile)),
-		selectOf("How to trust vCenter's certificate", &a.TLS,
-			huh.NewOption("Pin its certificate thumbprint", tlsThumbprint),
-			huh.NewOption("Verify with a CA file", tlsCAFile),
-			huh.NewOption("Do not verify (insecure)", tlsInsecure)),
-	)
-}
-
-// pageTLS asks the detail of the TLS choice; choosing "insecure" needs an
-// explicit second yes, or the choice is asked again.
-func (w *wizard) pageTLS() error {
-	a := w.a
-	for {
-		switch a.TLS {
-		case tlsThumbprint:
-			return w.page("vCenter certificate",
-				w.input("Certificate thumbprint", "SHA-256 fingerprint, e.g. from: govc about.cert -thumbprint", &a.Thumbprint, validThumbprint))
-		case tlsCAFile:
-			return w.page("vCenter certificate",
-				w.input("CA bundle (PEM file)", "", &a.CAFile, fileExists))
-		}
-		sure := false
-		err := w.page("vCenter certificate",
-			w.note("⚠ Insecure connection", "Without verification anyone on the network path can read the vCenter password and change what the installer does."),
-			w.confirm("Skip certificate verification anyway?", &sure))
-		if err != nil || sure {
-			return err
-		}
-		if err := w.page("vCenter certificate", selectOf("How to trust vCenter's certificate", &a.TLS,
-			huh.NewOption("Pin its certificate thumbprint", tlsThumbprint),
-			huh.NewOption("Verify with a CA file", tlsCAFile),
-			huh.NewOption("Do not verify (insecure)", tlsInsecure))); err != nil {
-			return err
-		}
+// wizardPages is the guided setup, in order. A page that does not apply
+// hides itself; a new page is one type and one line here.
+func wizardPages() []page {
+	return []page{
+		&resumePage{meta: meta{"Cluster", "Continue a draft?"}},
+		&clusterPage{meta: meta{"Cluster", "Cluster"}},
+		&vcenterPage{meta: meta{"vCenter", "vCenter"}},
+		&thumbprintPage{meta: meta{"vCenter", "vCenter certificate: thumbprint"}},
+		&caFilePage{meta: meta{"vCenter", "vCenter certificate: CA bundle"}},
+		&insecurePage{meta: meta{"vCenter", "vCenter certificate: no verification"}},
+		&certPage{meta: meta{"vCenter", "vCenter certificate: trust on first use"}},
+		&datacenterPage{meta: meta{"Placement", "Datacenter"}},
+		&placementPage{meta: meta{"Placement", "Where the VMs go"}},
+		&newNamesPage{meta: meta{"Placement", "New names"}},
+		&networkPage{meta: meta{"Network", "Node network"}},
+		&nodesPage{meta: meta{"Nodes", "Nodes"}},
+		&addressesPage{meta: meta{"Nodes", "Node addresses"}},
+		&namesPage{meta: meta{"Nodes", "Node names"}},
+		&sizesPage{meta: meta{"Nodes", "VM sizes"}},
+		&sshPage{meta: meta{"SSH", "SSH"}},
+		&passphrasePage{meta: meta{"SSH", "SSH key passphrase"}},
+		&dcosPage{meta: meta{"DC/OS", "DC/OS 1.9"}},
+		&interfacePage{meta: meta{"DC/OS", "DC/OS 1.9: ip-detect interface"}},
+		&registryAskPage{meta: meta{"Registry", "Azure Container Registry"}},
+		&registryPage{meta: meta{"Registry", "Azure Container Registry: login"}},
+		&reviewPage{meta: meta{"Save", "Review"}},
+		&savePage{meta: meta{"Save", "Save"}},
+		&overwritePage{meta: meta{"Save", "Save: replace the file?"}},
 	}
 }
 
-func (w *wizard) pageNetwork() error {
-	a := w.a
-	return w.page("Node network",
-		w.input("Gateway", "IPv4 address of the nodes' default gateway", &a.Gateway, validIPv4),
-		w.input("Prefix length", "e.g. 24 for 255.255.255.0", &a.Prefix, validPrefix),
-		w.input("DNS servers", "comma-separated IPv4 addresses", &a.DNS, validDNSList),
-		w.input("Search domain (optional)", "", &a.SearchDomain, optionalHostname),
-	)
+// meta gives a page its section and title; embedded by every page.
+type meta struct{ sec, ttl string }
+
+func (m meta) section() string { return m.sec }
+func (m meta) title() string   { return m.ttl }
+
+// page looks up the wizard's page of type T.
+func pageOf[T page](w *wizard) T {
+	for _, p := range w.pages {
+		if t, ok := p.(T); ok {
+			return t
+		}
+	}
+	panic("wizard: no such page")
 }
 
-// pageNodes asks the addresses; each first address is checked against
-// the network and the groups before it, and the whole set once more after
-// the page (a count changed after its address would slip through).
-func (w *wizard) pageNodes() error {
-	a := w.a
-	for {
-		err := w.page("Nodes",
-			w.input("Bootstrap node IP", "the node serving the DC/OS install files", &a.Bootstrap, a.checkRange("bootstrap")),
-			huh.NewSelect[int]().Title("Masters").Options(
-				huh.NewOption("1 (no high availability)", 1), huh.NewOption("3", 3), huh.NewOption("5", 5)).Value(&a.Masters),
-			w.input("First master IP", "masters take consecutive addresses from here", &a.MasterIP, a.checkRange("masters")),
-			w.input("Private agents", "how many", &a.Agents, validCount(500)),
-			w.input("First private agent IP", "", &a.AgentIP, func(s string) error {
-				if atoi(a.Agents) == 0 {
-					return nil
-				}
-				return a.checkRange("agents")(s)
-			}),
-			w.input("Public agents", "how many", &a.Public, validCount(100)),
-			w.input("First public agent IP", "", &a.PublicIP, func(s string) error {
-				if atoi(a.Public) == 0 {
-					return nil
-				}
-				return a.checkRange("public agents")(s)
-			}),
-		)
+// Where a secret typed into the wizard is kept for later runs.
+const (
+	storeEnv  = "env"
+	storeFile = "file"
+)
+
+// Environment variables the saved config refers to (those of init's
+// example where it has one).
+const (
+	VCenterPasswordEnv  = "VCENTER_PASSWORD"
+	RegistryPasswordEnv = "REGISTRY_PASSWORD"
+	KeyPassphraseEnv    = "SSH_KEY_PASSPHRASE"
+)
+
+// storeOptions offers where to keep a secret for later runs.
+func storeOptions(env, what string) []option[string] {
+	return []option[string]{
+		{"the environment variable " + env + " (recommended; export it before later runs)", storeEnv},
+		{"a file next to the config, mode 0600", storeFile},
+	}
+}
+
+// storeOf is the store a loaded secret uses.
+func storeOf(file string) string {
+	if file != "" {
+		return storeFile
+	}
+	return storeEnv
+}
+
+// secretFor keeps value in memory and says how the config refers to it:
+// an ${ENV} reference, or a file beside the config named after the
+// cluster (written on save).
+func secretFor(value, store, env, cluster, what string) (config.Secret, string) {
+	s := config.NewSecret(value)
+	if store == storeFile {
+		return s, strings.TrimSpace(cluster) + "-" + what
+	}
+	s.Ref = "${" + env + "}"
+	return s, ""
+}
+
+// expandPath makes a path typed by the user absolute: "~/" is the home
+// directory (as config.Load reads it), the rest is relative to the
+// current directory, where the user typed it (the saved config may live
+// elsewhere).
+func expandPath(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.Contains(s, "://") {
+		return s
+	}
+	if s == "~" || strings.HasPrefix(s, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			s = filepath.Join(home, strings.TrimPrefix(s[1:], "/"))
+		}
+	}
+	if abs, err := filepath.Abs(s); err == nil {
+		return abs
+	}
+	return s
+}
+
+// checkFile is the rule for a file the install reads: it must exist and
+// be a regular file ("~/" expanded).
+func checkFile(s string) error {
+	if s == "" {
+		return fmt.Errorf("required: a file path")
+	}
+	p := expandPath(s)
+	st, err := os.Stat(p)
+	if err != nil {
+		return fmt.Errorf("cannot use %s: %w", p, unwrapPathError(err))
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("%s is not a regular file", p)
+	}
+	return nil
+}
+
+func optional(check func(string) error) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			return nil
+		}
+		return check(s)
+	}
+}
+
+func required(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("required")
+	}
+	return nil
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// number parses a count, port or size typed into a field.
+func number(s, what string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%s: %q is not a whole number", what, strings.TrimSpace(s))
+	}
+	return n, nil
+}
+
+func numberIn(lo, hi int, what string) func(string) error {
+	return func(s string) error {
+		n, err := number(s, what)
 		if err != nil {
 			return err
 		}
-		_, err = a.nodeRanges()
-		if err == nil {
-			return nil
+		if n < lo || n > hi {
+			return fmt.Errorf("%s: %d is not from %d to %d", what, n, lo, hi)
 		}
-		fmt.Fprintf(w.out, "\nNode addresses: %v\nPlease correct them.\n", err)
+		return nil
 	}
 }
 
-func (w *wizard) pageSSH() error {
-	a := w.a
-	return w.page("SSH",
-		w.input("SSH user", "a user with passwordless sudo on the template", &a.SSHUser, required("SSH user")),
-		w.input("Private key file", "e.g. ~/.ssh/id_ed25519 (give the full path)", &a.SSHKey, fileExists),
-		w.input("known_hosts file (optional)", "empty: .dcos-vsphere/<cluster>/known_hosts", &a.KnownHosts, nil),
-	)
+func itoaOr(n int, def string) string {
+	if n == 0 {
+		return def
+	}
+	return strconv.Itoa(n)
 }
 
-func (w *wizard) pageDCOS() error {
-	a := w.a
-	err := w.page("DC/OS 1.9",
-		w.input("Installer (dcos_generate_config.sh)", "local path (uploaded) or http(s) URL (downloaded by the bootstrap node)", &a.Installer, validInstaller),
-		w.input("Bootstrap port", "where the bootstrap node serves genconf/serve", &a.Port, validPort),
-		selectOf("How nodes detect their IP (ip-detect)", &a.IPDetect,
-			huh.NewOption("route: the address used to reach the gateway", "route"),
-			huh.NewOption("interface: the address of a named interface", "interface")),
-	)
-	if err != nil || a.IPDetect != "interface" {
-		return err
+func or(s, def string) string {
+	if s == "" {
+		return def
 	}
-	return w.page("DC/OS 1.9", w.input("Interface", "e.g. eth0 or ens192", &a.IfaceArg, validInterface))
+	return s
 }
 
-// pageExtras asks for the optional Azure parts.
-func (w *wizard) pageExtras() error {
-	a := w.a
-	if err := w.page("Azure (optional)",
-		w.confirm("Configure an Azure Container Registry (ACR)?", &a.UseRegistry),
-		w.confirm("Register with an ACS DC/OS cluster?", &a.UseACS),
-	); err != nil {
-		return err
-	}
-	if a.UseRegistry {
-		if err := w.page("Azure Container Registry",
-			w.input("Registry server", "e.g. myregistry.azurecr.io", &a.RegServer, validHostname),
-			w.input("Registry username", "", &a.RegUser, required("registry username")),
-			w.password("Registry password", &a.RegPassword),
-			selectOf("Keep the registry password in", &a.RegPassStore,
-				huh.NewOption("the environment variable "+RegistryPasswordEnv+" (recommended)", storeEnv),
-				huh.NewOption("a 0600 file next to the config", storeFile)),
-		); err != nil {
-			return err
+// hasPrefix reports whether path is p or below it.
+func hasPrefix(path string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if path == p || strings.HasPrefix(path, p+".") || strings.HasPrefix(path, p+"[") {
+			return true
 		}
 	}
-	if a.UseACS {
-		return w.page("Azure Container Service",
-			w.input("ACS master FQDN", "e.g. mycluster-mgmt.westeurope.cloudapp.azure.com", &a.ACSFQDN, validHostname),
-			w.input("ACS SSH port", "", &a.ACSPort, validPort),
-			w.input("ACS SSH user", "", &a.ACSUser, required("ACS SSH user")),
-			w.input("ACS SSH key file", "", &a.ACSKey, fileExists),
-		)
-	}
-	return nil
+	return false
+}
+
+// splitList splits "a, b c" into its items.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
 }

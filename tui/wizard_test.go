@@ -1,375 +1,235 @@
 package tui
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-	"gopkg.in/yaml.v3"
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
-const (
-	testVCPassword  = "vc-S3cret-pw"
-	testRegPassword = "acr-S3cret-pw"
-)
-
-// wizardFiles makes the files the wizard checks for and returns their
-// paths plus the output directory.
-func wizardFiles(t *testing.T) (dir, key, installer string) {
-	t.Helper()
-	dir = t.TempDir()
-	key = filepath.Join(dir, "id_ed25519")
-	installer = filepath.Join(dir, "dcos_generate_config.sh")
-	for _, p := range []string{key, installer} {
-		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, key, installer
-}
-
-// runAccessible runs the wizard with the answers piped in, one per line.
-func runAccessible(t *testing.T, defaults WizardDefaults, answers ...string) (WizardResult, string, error) {
-	t.Helper()
-	defaults.Accessible = true
-	var out bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	in := strings.NewReader(strings.Join(answers, "\n") + "\n")
-	res, err := RunWizard(ctx, in, &out, defaults)
-	return res, ansi.Strip(out.String()), err
-}
-
-// baseAnswers answers every page up to and including the nodes page.
-// Selects are answered by number.
-func baseAnswers(passwordStore string, nodesIP ...string) []string {
-	a := []string{
-		"lab",                                                             // cluster name
-		"https://127.0.0.1:8989/sdk",                                      // vCenter URL
-		"administrator@vsphere.local",                                     // username
-		testVCPassword,                                                    // password
-		passwordStore,                                                     // 1 env, 2 file
-		"1",                                                               // TLS: thumbprint
-		strings.Repeat("AB:", 31) + "AB",                                  // SHA-256 thumbprint
-		"DC0", "DC0_C0", "LocalDS_0", "VM Network", "dcos", "centos7", "", // inventory
-		"198.18.0.1", "24", "198.18.0.1, 198.18.0.2", "lab.example", // network
-	}
-	return append(a, nodesIP...)
-}
-
-func goodNodes() []string {
-	return []string{"198.18.0.10", "2", "198.18.0.11", "2", "198.18.0.21", "1", "198.18.0.31"}
-}
-
-func TestWizardAccessibleWritesConfig(t *testing.T) {
-	dir, key, installer := wizardFiles(t)
-	answers := baseAnswers("2", goodNodes()...)
-	answers = append(answers,
-		"", key, "", // ssh: default user centos, key, default known_hosts
-		installer, "8080", "1", // dcos
-		"y", "y", // ACR, ACS
-		"myreg.azurecr.io", "acruser", testRegPassword, "2",
-		"acs-mgmt.westeurope.cloudapp.azure.com", "", "", key,
-		"1",                                // review: save
-		filepath.Join(dir, "cluster.yaml"), // path
-	)
-	res, out, err := runAccessible(t, WizardDefaults{OutputDir: dir}, answers...)
+// The whole setup with a live vCenter: trust on first use, pick-lists,
+// every node role; the saved file is what config.Load accepts, with the
+// answers, the dcos.config defaults init writes and init's comments.
+func TestWizardSavesWhatConfigLoads(t *testing.T) {
+	fx := newFixture(t)
+	vc := newFakeVCenter()
+	d := startWizard(t, WizardDefaults{OutputDir: fx.dir, VCenter: vc})
+	vcenterAnswers(d, "lab", testVCPassword)
+	d.confirm(promptTrustCert, true)
+	d.choose(promptCluster, "DC0_C1")
+	d.choose(promptNetwork, "DC0_DVPG0")
+	networkAndNodes(d, "3", 2, 1)
+	d.answer(promptMasterPrefix, "lab-master-")
+	d.answer(promptSizeAgents, "8, 65536, 200")
+	sshAndDCOS(d, fx)
+	save(d, actionSave, filepath.Join(fx.dir, "cluster.yaml"))
+	res, err := d.finish()
 	if err != nil {
-		t.Fatalf("RunWizard: %v\noutput:\n%s", err, out)
+		t.Fatal(err)
 	}
 	if res.InstallNow {
 		t.Error("InstallNow set although \"save\" was chosen")
 	}
-	if want := filepath.Join(dir, "cluster.yaml"); res.ConfigPath != want {
-		t.Errorf("ConfigPath = %q, want %q", res.ConfigPath, want)
-	}
-	raw, err := os.ReadFile(res.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, secret := range []string{testVCPassword, testRegPassword} {
-		if bytes.Contains(raw, []byte(secret)) {
-			t.Errorf("config file contains a literal password:\n%s", raw)
-		}
-		if strings.Contains(out, secret) {
-			t.Errorf("wizard output shows a literal password")
-		}
-	}
-
-	var c config.Cluster
-	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&c); err != nil {
-		t.Fatalf("strict decode into config.Cluster: %v\n%s", err, raw)
-	}
-	checks := []struct{ name, got, want string }{
+	c := loadSaved(t, res)
+	for _, ch := range []struct{ field, got, want string }{
 		{"name", c.Name, "lab"},
-		{"vcenter.url", c.VCenter.URL, "https://127.0.0.1:8989/sdk"},
-		{"vcenter.passwordFile", c.VCenter.PasswordFile, "lab-vcenter.password"},
+		{"vcenter.thumbprint", c.VCenter.Thumbprint, testThumbprint},
+		{"vcenter.datacenter", c.VCenter.Datacenter, "DC0"},
+		{"vcenter.cluster", c.VCenter.Cluster, "DC0_C1"},
 		{"vcenter.datastore", c.VCenter.Datastore, "LocalDS_0"},
-		{"vcenter.network", c.VCenter.Network, "VM Network"},
-		{"template.name", c.Template.Name, "centos7"},
-		{"network.gateway", c.Network.Gateway, "198.18.0.1"},
-		{"network.dns", strings.Join(c.Network.DNS, ","), "198.18.0.1,198.18.0.2"},
-		{"nodes.bootstrap.ip", c.Nodes.Bootstrap.IP, "198.18.0.10"},
-		{"nodes.masters.ipRange", c.Nodes.Masters.IPRange, "198.18.0.11-198.18.0.13"},
-		{"nodes.agents.ipRange", c.Nodes.Agents.IPRange, "198.18.0.21-198.18.0.22"},
-		{"nodes.publicAgents.ipRange", c.Nodes.PublicAgents.IPRange, "198.18.0.31"},
-		{"ssh.user", c.SSH.User, "centos"},
-		{"ssh.keyFile", c.SSH.KeyFile, key},
-		{"dcos.installer", c.DCOS.Installer, installer},
-		{"dcos.ipDetect.method", c.DCOS.IPDetect.Method, "route"},
-		{"registry.server", c.Registry.Server, "myreg.azurecr.io"},
-		{"registry.passwordFile", c.Registry.PasswordFile, "lab-registry.password"},
-		{"acs.masterFQDN", c.ACS.MasterFQDN, "acs-mgmt.westeurope.cloudapp.azure.com"},
-		{"acs.user", c.ACS.User, "azureuser"},
-	}
-	for _, ch := range checks {
-		if ch.got != ch.want {
-			t.Errorf("%s = %q, want %q", ch.name, ch.got, ch.want)
-		}
-	}
-	if c.Nodes.Masters.Count != 3 || c.Nodes.Agents.Count != 2 || c.Nodes.PublicAgents.Count != 1 {
-		t.Errorf("counts masters/agents/public = %d/%d/%d, want 3/2/1",
-			c.Nodes.Masters.Count, c.Nodes.Agents.Count, c.Nodes.PublicAgents.Count)
-	}
-	if c.Network.Prefix != 24 || c.DCOS.BootstrapPort != 8080 || c.ACS.SSHPort != 2200 {
-		t.Errorf("prefix/bootstrapPort/acs port = %d/%d/%d, want 24/8080/2200",
-			c.Network.Prefix, c.DCOS.BootstrapPort, c.ACS.SSHPort)
-	}
-
-	// The passwords went to 0600 files beside the config.
-	for file, want := range map[string]string{"lab-vcenter.password": testVCPassword, "lab-registry.password": testRegPassword} {
-		p := filepath.Join(dir, file)
-		st, err := os.Stat(p)
-		if err != nil {
-			t.Fatalf("password file: %v", err)
-		}
-		if st.Mode().Perm() != 0o600 {
-			t.Errorf("%s mode %v, want 0600", file, st.Mode().Perm())
-		}
-		if got, _ := os.ReadFile(p); string(got) != want {
-			t.Errorf("%s holds the wrong password", file)
-		}
-	}
-	// The result keeps the secret in memory for an install started now,
-	// and names files the way config.Load would.
-	if res.Cluster.VCenter.Password.Value() != testVCPassword {
-		t.Error("result lost the vCenter password")
-	}
-	if want := filepath.Join(dir, "lab-vcenter.password"); res.Cluster.VCenter.PasswordFile != want || res.Cluster.Path != res.ConfigPath {
-		t.Errorf("result passwordFile %q path %q, want %q and %q", res.Cluster.VCenter.PasswordFile, res.Cluster.Path, want, res.ConfigPath)
-	}
-}
-
-func TestWizardEnvReferenceAndInstallNow(t *testing.T) {
-	dir, key, installer := wizardFiles(t)
-	answers := baseAnswers("1", goodNodes()...)
-	answers = append(answers, "", key, "", installer, "", "2", "ens192", "n", "n", "2", filepath.Join(dir, "c.yaml"))
-	res, out, err := runAccessible(t, WizardDefaults{OutputDir: dir}, answers...)
-	if err != nil {
-		t.Fatalf("RunWizard: %v\noutput:\n%s", err, out)
-	}
-	if !res.InstallNow {
-		t.Error("InstallNow not set after \"save and install now\"")
-	}
-	raw, err := os.ReadFile(res.ConfigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bytes.Contains(raw, []byte(testVCPassword)) {
-		t.Fatalf("config holds the literal password:\n%s", raw)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	vc := doc["vcenter"].(map[string]any)
-	if vc["password"] != "${VCENTER_PASSWORD}" {
-		t.Errorf("vcenter.password = %v, want ${VCENTER_PASSWORD}", vc["password"])
-	}
-	if _, ok := doc["registry"]; ok {
-		t.Error("registry written although declined")
-	}
-	dcos := doc["dcos"].(map[string]any)
-	if ipd := dcos["ipDetect"].(map[string]any); ipd["method"] != "interface" || ipd["interface"] != "ens192" {
-		t.Errorf("dcos.ipDetect = %v, want interface ens192", ipd)
-	}
-	if dcos["bootstrapPort"] != 80 {
-		t.Errorf("dcos.bootstrapPort = %v, want the default 80", dcos["bootstrapPort"])
-	}
-	if !strings.Contains(out, "vCenter password: ******** (read from ${VCENTER_PASSWORD}") {
-		t.Errorf("review does not say where the masked password lives:\n%s", out)
-	}
-	// Decoding strictly needs config.Secret to read "${ENV}"; config owns
-	// that, so check it only once config provides it.
-	if _, ok := any(&config.Secret{}).(yaml.Unmarshaler); ok {
-		var c config.Cluster
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		dec.KnownFields(true)
-		if err := dec.Decode(&c); err != nil {
-			t.Fatalf("strict decode: %v", err)
-		}
-		if c.VCenter.Password.Ref != "${VCENTER_PASSWORD}" {
-			t.Errorf("decoded password ref = %q", c.VCenter.Password.Ref)
-		}
-	} else {
-		t.Log("config.Secret has no UnmarshalYAML yet; strict decode of ${ENV} skipped")
-	}
-}
-
-func TestWizardRejectsBadIPAndReasks(t *testing.T) {
-	dir, key, installer := wizardFiles(t)
-	nodes := []string{
-		"198.18.0.300", // not an IP
-		"10.0.0.5",     // outside 198.18.0.0/24
-		"198.18.0.10",  // bootstrap, accepted
-		"2",            // 3 masters
-		"198.18.0.9",   // 9..11 overlaps the bootstrap
-		"198.18.0.11",
-		"1", "198.18.0.1", // the gateway
-		"198.18.0.21",
-		"0", "", // no public agents, address not asked for
-	}
-	answers := append(baseAnswers("1", nodes...), "", key, "", installer, "", "1", "n", "n", "1", filepath.Join(dir, "c.yaml"))
-	res, out, err := runAccessible(t, WizardDefaults{OutputDir: dir}, answers...)
-	if err != nil {
-		t.Fatalf("RunWizard: %v\noutput:\n%s", err, out)
-	}
-	for _, want := range []string{
-		`"198.18.0.300" is not an IPv4 address`,
-		"10.0.0.5 is outside the node network 198.18.0.0/24",
-		"masters (198.18.0.9-198.18.0.11) overlaps bootstrap (198.18.0.10)",
-		"agents: 198.18.0.1 is the gateway",
+		{"vcenter.network", c.VCenter.Network, "DC0_DVPG0"},
+		{"vcenter.folder", c.VCenter.Folder, "lab"},
+		{"template.name", c.Template.Name, "centos7-template"},
+		{"nodes.masters.ipRange", c.Nodes.Masters.IPRange, "198.18.0.11"},
+		{"nodes.masters.namePrefix", c.Nodes.Masters.NamePrefix, "lab-master-"},
+		{"ssh.keyFile", c.SSH.KeyFile, fx.key},
+		{"dcos.installer", c.DCOS.Installer, fx.installer},
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
+		if ch.got != ch.want {
+			t.Errorf("%s = %q, want %q", ch.field, ch.got, ch.want)
 		}
 	}
-	if res.Cluster.Nodes.Bootstrap.IP != "198.18.0.10" || res.Cluster.Nodes.Agents.IPRange != "198.18.0.21" {
-		t.Errorf("bootstrap %q agents %q, want the re-entered addresses",
-			res.Cluster.Nodes.Bootstrap.IP, res.Cluster.Nodes.Agents.IPRange)
+	if got := names(c.AllNodes()); got != "bootstrap lab-master-1 lab-master-2 lab-master-3 agent-1 agent-2 public-agent-1" {
+		t.Errorf("nodes = %s", got)
 	}
-	if res.Cluster.Nodes.PublicAgents.Count != 0 {
-		t.Errorf("public agents = %d, want 0", res.Cluster.Nodes.PublicAgents.Count)
+	if s := c.NodesOf(config.RoleAgent)[0].Size; s != (config.Size{CPUs: 8, MemoryMB: 65536, DiskGB: 200}) {
+		t.Errorf("agent size = %+v, want the one typed", s)
+	}
+	if s := c.NodesOf(config.RoleMaster)[0].Size; s != config.DefaultSize(config.RoleMaster) {
+		t.Errorf("master size = %+v, want the DC/OS minimum shown", s)
+	}
+	if !reflect.DeepEqual(c.DCOS.Config, config.DefaultDCOSConfig()) {
+		t.Errorf("dcos.config = %v, want init's %v", c.DCOS.Config, config.DefaultDCOSConfig())
+	}
+	raw, _ := os.ReadFile(res.ConfigPath)
+	for _, comment := range []string{"# Cluster name (required)", "# Secrets are never written here", "# port group the nodes attach to"} {
+		if !strings.Contains(string(raw), comment) {
+			t.Errorf("the saved file lacks init's comment %q", comment)
+		}
+	}
+	if !strings.Contains(string(raw), `password: "${VCENTER_PASSWORD}"`) {
+		t.Errorf("the vCenter password is not an environment reference:\n%s", raw)
 	}
 }
 
-func TestWizardRefusesOverwriteUnlessConfirmed(t *testing.T) {
-	dir, key, installer := wizardFiles(t)
-	existing := filepath.Join(dir, "cluster.yaml")
-	if err := os.WriteFile(existing, []byte("keep me\n"), 0o644); err != nil {
+func names(nodes []config.PlannedNode) string {
+	var out []string
+	for _, n := range nodes {
+		out = append(out, n.Name)
+	}
+	return strings.Join(out, " ")
+}
+
+// The vCenter page logs in once; every later lookup uses that session,
+// going back and forth does not log in again, and a wrong password is
+// reported on the vCenter page with the fix.
+func TestWizardLogsInOnceAndReportsAWrongPassword(t *testing.T) {
+	fx := newFixture(t)
+	vc := newFakeVCenter()
+	d := startWizard(t, WizardDefaults{OutputDir: fx.dir, VCenter: vc})
+	vcenterAnswers(d, "lab", "wrong-password")
+	d.confirm(promptTrustCert, true)
+	s := d.waitProblem("refused the login of " + testUser)
+	if s.Page != pageOf[*vcenterPage](d.w).title() || !strings.Contains(strings.Join(s.Problems, " "), "Type the password again") {
+		t.Fatalf("wrong password reported on page %q: %q", s.Page, s.Problems)
+	}
+	if s.Value != "" && s.Prompt == promptVCenterPassword {
+		t.Errorf("the wrong password is kept in the field")
+	}
+	d.answer(promptVCenterPassword, testVCPassword)
+	d.focus(promptCluster) // no second certificate question: the thumbprint is pinned
+	if logins, refused, _ := vc.counts(); logins != 2 || refused != 1 {
+		t.Fatalf("logins %d (refused %d), want 2 (1 refused)", logins, refused)
+	}
+	// Back to the vCenter page and forward again with the same answers.
+	d.key(tea.KeyMsg{Type: tea.KeyEsc})
+	d.waitPage(pageOf[*vcenterPage](d.w).title())
+	d.focus(promptCluster)
+	d.choose(promptCluster, "DC0_C0")
+	networkAndNodes(d, "1", 1, 0)
+	sshAndDCOS(d, fx)
+	save(d, actionSave, filepath.Join(fx.dir, "c.yaml"))
+	res, err := d.finish()
+	if err != nil {
 		t.Fatal(err)
 	}
-	other := filepath.Join(dir, "other.yaml")
-	answers := append(baseAnswers("1", goodNodes()...), "", key, "", installer, "", "1", "n", "n", "1",
-		existing, "n", // refuse to overwrite
-		existing, "", // default answer is No as well
-		other)
-	res, out, err := runAccessible(t, WizardDefaults{OutputDir: dir}, answers...)
+	loadSaved(t, res)
+	logins, _, calls := vc.counts()
+	if logins != 2 {
+		t.Errorf("%d logins, want 2 (one refused, one for the whole setup)", logins)
+	}
+	for i, c := range calls {
+		if strings.HasPrefix(c, "names") && !slices.Contains(calls[:i], "login") {
+			t.Errorf("lookup %q before any login: %v", c, calls)
+		}
+	}
+	if n := strings.Count(strings.Join(calls, ","), "names datacenter"); n != 1 {
+		t.Errorf("datacenters listed %d times, want once (back and forth asks vCenter nothing again): %v", n, calls)
+	}
+}
+
+// An unknown certificate is shown for confirmation; declining it goes
+// back to the vCenter page and logs in nowhere.
+func TestWizardCertificateDeclined(t *testing.T) {
+	fx := newFixture(t)
+	vc := newFakeVCenter()
+	d := startWizard(t, WizardDefaults{OutputDir: fx.dir, VCenter: vc})
+	vcenterAnswers(d, "lab", testVCPassword)
+	s := d.focus(promptTrustCert)
+	screen := strings.Join(strings.Fields(s.Screen), " ")
+	for _, want := range []string{testThumbprint[:47], testThumbprint[48:], "CN=vc.lab.example", "2031-01-02", "govc about.cert -thumbprint"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("the certificate page lacks %q:\n%s", want, s.Screen)
+		}
+	}
+	d.confirm(promptTrustCert, false)
+	s = d.waitProblem("was not trusted")
+	if s.Page != pageOf[*vcenterPage](d.w).title() {
+		t.Errorf("declined certificate: page %q", s.Page)
+	}
+	if logins, _, _ := vc.counts(); logins != 0 {
+		t.Errorf("%d logins after the certificate was declined", logins)
+	}
+}
+
+// A pinned thumbprint that is not the server's, or a CA file that does
+// not verify it, is reported on the page that asked it.
+func TestWizardPinnedThumbprintMismatch(t *testing.T) {
+	fx := newFixture(t)
+	d := startWizard(t, WizardDefaults{OutputDir: fx.dir, VCenter: newFakeVCenter()})
+	vcenterAnswers(d, "lab", testVCPassword)
+	d.choose(promptTrust, "pin a thumbprint")
+	other := strings.TrimSuffix(strings.Repeat("AB:", 32), ":")
+	d.answer(promptThumbprint, other)
+	s := d.waitProblem("which is not the thumbprint given")
+	if s.Page != pageOf[*thumbprintPage](d.w).title() || !strings.Contains(strings.Join(s.Problems, ""), testThumbprint) {
+		t.Errorf("mismatch on page %q: %q", s.Page, s.Problems)
+	}
+	if got := d.try(promptThumbprint, "AB:CD"); !strings.Contains(got, "is not a SHA-256 or SHA-1 thumbprint") {
+		t.Errorf("a short thumbprint: field error %q", got)
+	}
+}
+
+// Lookups show a spinner; an unreachable vCenter is reported within the
+// connect timeout with what to check, and esc stops a lookup.
+func TestWizardUnreachableVCenterIsBounded(t *testing.T) {
+	fx := newFixture(t)
+	vc := newFakeVCenter()
+	vc.certBlock = make(chan struct{}) // never answers
+	d := startWizard(t, WizardDefaults{OutputDir: fx.dir, VCenter: vc, ConnectTimeout: 700 * time.Millisecond})
+	start := time.Now()
+	vcenterAnswers(d, "lab", testVCPassword)
+	d.submitPage()
+	s := d.wait("the spinner", func(s snapshot) bool { return s.Busy != "" })
+	if !strings.Contains(s.Screen, "Connecting to vCenter vc.lab.example:443 as "+testUser) || !strings.Contains(s.Screen, "esc stop") {
+		t.Errorf("no spinner line while connecting:\n%s", s.Screen)
+	}
+	s = d.waitProblem("did not answer within 700ms")
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("unreachable vCenter reported after %s", took)
+	}
+	if !strings.Contains(strings.Join(s.Problems, ""), "firewall") || s.Page != pageOf[*vcenterPage](d.w).title() {
+		t.Errorf("problem %q on page %q", s.Problems, s.Page)
+	}
+	// esc stops a running check and keeps the answers.
+	d.submitPage()
+	d.wait("the spinner", func(s snapshot) bool { return s.Busy != "" })
+	d.key(tea.KeyMsg{Type: tea.KeyEsc})
+	s = d.waitProblem("Stopped")
+	if s.Busy != "" || s.Page != pageOf[*vcenterPage](d.w).title() {
+		t.Errorf("after esc: busy %q page %q", s.Busy, s.Page)
+	}
+
+	// Other failures name their cause; a closed port answers at once.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("RunWizard: %v\noutput:\n%s", err, out)
+		t.Fatal(err)
 	}
-	if got, _ := os.ReadFile(existing); string(got) != "keep me\n" {
-		t.Errorf("existing file was changed to:\n%s", got)
+	closed := l.Addr().String()
+	l.Close()
+	_, refused := net.DialTimeout("tcp", closed, time.Second)
+	if got := explainConnect(refused, closed, time.Second); !strings.Contains(got, "Nothing accepts connections on "+closed+" (connection refused)") {
+		t.Errorf("a closed port: %q", got)
 	}
-	if res.ConfigPath != other {
-		t.Errorf("ConfigPath = %q, want %q", res.ConfigPath, other)
-	}
-}
-
-func TestWizardStopsWhenInputEnds(t *testing.T) {
-	_, out, err := runAccessible(t, WizardDefaults{}, "lab", "https://vc.example/sdk")
-	if !errors.Is(err, errUnexpectedEOF()) {
-		t.Fatalf("err = %v, want unexpected EOF\noutput:\n%s", err, out)
-	}
-}
-
-func TestWizardCancel(t *testing.T) {
-	dir, key, installer := wizardFiles(t)
-	answers := append(baseAnswers("1", goodNodes()...), "", key, "", installer, "", "1", "n", "n", "4")
-	_, _, err := runAccessible(t, WizardDefaults{OutputDir: dir}, answers...)
-	if !errors.Is(err, ErrWizardCancelled) {
-		t.Fatalf("err = %v, want ErrWizardCancelled", err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
-		t.Errorf("cancel wrote files: %v", entries)
-	}
-}
-
-func TestWizardInventoryPickLists(t *testing.T) {
-	dir, key, installer := wizardFiles(t)
-	var seen []string
-	inv := func(ctx context.Context, field string, vc config.VCenter) ([]string, error) {
-		if _, ok := ctx.Deadline(); !ok {
-			t.Error("inventory lookup without a deadline")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{errors.New("dial tcp 127.0.0.1:1: connect: connection refused"), "Cannot connect to vCenter"},
+		{&os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}, "connection refused"},
+	} {
+		if got := explainConnect(tc.err, "h:443", time.Second); !strings.Contains(got, tc.want) {
+			t.Errorf("explainConnect(%v) = %q, want %q", tc.err, got, tc.want)
 		}
-		if vc.Password.Value() != testVCPassword {
-			t.Error("inventory lookup did not get the typed password")
-		}
-		seen = append(seen, field+"@"+vc.Datacenter)
-		switch field {
-		case FieldDatacenter:
-			return []string{"DC0"}, nil
-		case FieldCluster:
-			return []string{"C0", "C1"}, nil
-		case FieldDatastore:
-			return []string{"ds-a"}, nil
-		case FieldNetwork:
-			return nil, errors.New("permission denied")
-		case FieldFolder:
-			return []string{"vms"}, nil
-		default:
-			return []string{"centos7", "centos7-old"}, nil
-		}
-	}
-	a := []string{
-		"lab", "https://127.0.0.1:8989/sdk", "admin", testVCPassword, "1", "1", strings.Repeat("ab", 32),
-		// datacenter auto-selected: nothing asked
-		"2",          // cluster C1
-		"VM Network", // network typed after the failed lookup
-		"2",          // folder: Other…
-		"1",          // template centos7
-		"",           // OVA
-		"dcos-lab",   // the new folder name
-		"198.18.0.1", "24", "198.18.0.1", "",
-	}
-	a = append(a, goodNodes()...)
-	a = append(a, "", key, "", installer, "", "1", "n", "n", "1", filepath.Join(dir, "c.yaml"))
-	res, out, err := runAccessible(t, WizardDefaults{OutputDir: dir, Inventory: inv}, a...)
-	if err != nil {
-		t.Fatalf("RunWizard: %v\noutput:\n%s", err, out)
-	}
-	vc := res.Cluster.VCenter
-	if vc.Datacenter != "DC0" || vc.Cluster != "C1" || vc.Datastore != "ds-a" || vc.Network != "VM Network" ||
-		vc.Folder != "dcos-lab" || res.Cluster.Template.Name != "centos7" {
-		t.Errorf("inventory answers = %+v / template %q", vc, res.Cluster.Template.Name)
-	}
-	for _, want := range []string{"Only one datacenter found: DC0 (selected).", "Only one datastore found: ds-a (selected).", "permission denied"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
-		}
-	}
-	if len(seen) < 2 || seen[0] != "datacenter@" || seen[1] != "cluster@DC0" {
-		t.Errorf("lookups = %v, want datacenter first, then the rest within DC0", seen)
-	}
-}
-
-func errUnexpectedEOF() error { return io.ErrUnexpectedEOF }
-
-func TestNoteKeepsUnderscores(t *testing.T) {
-	w := &wizard{}
-	n := w.note("Datastore", "Only one datastore found: LocalDS_0 (selected).")
-	if v := ansi.Strip(n.View()); !strings.Contains(v, "LocalDS_0") {
-		t.Errorf("note shows %q, want LocalDS_0 intact", v)
 	}
 }

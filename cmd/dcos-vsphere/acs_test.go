@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/acs"
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/dcoscli"
 	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 	"github.com/dcos-vsphere/dcos-vsphere/lab"
@@ -73,17 +74,16 @@ func TestACSCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := filepath.Join(dir, "cluster.yaml")
-	pw := filepath.Join(dir, "acr-password")
-	if err := os.WriteFile(pw, []byte("lab-ACR-Secret-5\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	gw := testnet.Addr(tn.Subnet, 1).String()
-	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	// The lab's cluster.yaml names the lab registry (its admin user and
+	// password file): acs sync puts those credentials on the ACS agents.
+	secret, err := os.ReadFile(filepath.Join(dir, "acr-admin-password"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = f.WriteString("registry:\n  server: " + gw + ":5443\n  username: labacr\n  passwordFile: " + pw + "\n")
-	f.Close()
+	password := strings.TrimSpace(string(secret))
+	if c, _, err := config.Load(cfg); err != nil || c.Registry.Server != testnet.Addr(tn.Subnet, 1).String()+":5443" {
+		t.Fatalf("the lab's cluster.yaml has no lab registry: %v", err)
+	}
 
 	syncJSON := func(wantCode int) acs.SyncResult {
 		t.Helper()
@@ -96,7 +96,7 @@ func TestACSCommands(t *testing.T) {
 		if err := dec.Decode(&res); err != nil || dec.More() {
 			t.Fatalf("stdout is not one JSON document (%v):\n%s", err, out)
 		}
-		if strings.Contains(out+errOut, "lab-ACR-Secret-5") {
+		if strings.Contains(out+errOut, password) {
 			t.Errorf("the registry password is in the output")
 		}
 		return res

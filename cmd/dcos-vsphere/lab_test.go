@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -66,6 +67,17 @@ func TestLabCommands(t *testing.T) {
 	}
 	if out, err := cli("lab", "up", "--detach", "--bridge", tn.Bridge, "--subnet", tn.Subnet.String(), "--prefix", tn.NetnsPrefix); err == nil {
 		t.Errorf("a second lab up in the same dir succeeded:\n%s", out)
+	}
+	// Another directory with the running lab's bridge and prefix: refused
+	// with that lab's directory and pid, and the running lab keeps its hosts.
+	other := t.TempDir()
+	out2, err := exec.Command(bin, "lab", "up", "--detach", "--dir", other, "--bridge", tn.Bridge, "--subnet", tn.Subnet.String(),
+		"--prefix", tn.NetnsPrefix, "--masters", "1", "--agents", "0", "--public-agents", "0").CombinedOutput()
+	if err == nil || !strings.Contains(string(out2), "belongs to the lab running in "+dir) || !strings.Contains(string(out2), fmt.Sprintf("(pid %d)", pid)) {
+		t.Errorf("a lab up over a running lab's bridge in another dir: %v\n%s", err, out2)
+	}
+	if lab.RunningPID(dir) != pid {
+		t.Error("the running lab was disturbed")
 	}
 
 	c, _, err := config.Load(cfgPath)

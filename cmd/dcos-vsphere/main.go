@@ -57,8 +57,13 @@ func newSignals() *signals {
 	return s
 }
 
-// enableGraceful says the running command honours a soft stop.
-func (s *signals) enableGraceful() { s.graceful.Store(true) }
+// enableGraceful says the running command honours a soft stop. A nil
+// *signals (a command run by a test, with no signal handling) ignores it.
+func (s *signals) enableGraceful() {
+	if s != nil {
+		s.graceful.Store(true)
+	}
+}
 
 func (s *signals) handle(cancel context.CancelFunc, stderr io.Writer) {
 	for sg := range s.ch {
@@ -92,10 +97,21 @@ func report(err error, g *globalOptions, stdout, stderr io.Writer, signalled boo
 	if g != nil && g.json() && !errors.As(err, &reported) {
 		writeJSONError(stdout, err, code)
 	}
-	// People read stderr whatever the output format.
-	fmt.Fprintln(stderr, "Error:", err)
+	// People read stderr whatever the output format, except when the
+	// progress view already showed the error on that terminal.
+	var shown shownError
+	if !errors.As(err, &shown) || !isTerminal(stderr) {
+		fmt.Fprintln(stderr, "Error:", err)
+	}
 	return code
 }
+
+// shownError is an error the progress view already showed on the
+// terminal (its final frame: the error once, then the summary): main only
+// sets the exit code, and prints it when stderr is not that terminal.
+type shownError struct{ error }
+
+func (e shownError) Unwrap() error { return e.error }
 
 func exitCodeOf(err error, signalled bool) int {
 	var ec exitCoder

@@ -14,13 +14,22 @@ func renderLocated(c *config.Cluster) (*genconf.Files, error) {
 	files, err := genconf.Render(c)
 	var gerrs genconf.Errors
 	if errors.As(err, &gerrs) {
-		problems := make([]config.FieldError, len(gerrs))
-		for i, e := range gerrs {
-			problems[i] = config.FieldError{Path: e.Field, Message: e.Msg}
-		}
-		return nil, c.Locate(problems)
+		return nil, locateGenconf(c, gerrs)
 	}
 	return files, err
+}
+
+// locateGenconf maps DC/OS rule violations to cluster.yaml lines (nil
+// when there are none).
+func locateGenconf(c *config.Cluster, gerrs genconf.Errors) error {
+	if len(gerrs) == 0 {
+		return nil
+	}
+	problems := make([]config.FieldError, len(gerrs))
+	for i, e := range gerrs {
+		problems[i] = config.FieldError{Path: e.Field, Message: e.Msg}
+	}
+	return c.Locate(problems)
 }
 
 // joinConfigErrors merges config problems into one *config.Errors sorted

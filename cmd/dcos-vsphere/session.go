@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/dcoscli"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/tui"
 )
@@ -55,6 +57,17 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 	r.ConnectCloud = installer.VSphereConnector(c, func(msg string) {
 		r.Events.Emit(installer.Event{Kind: installer.Warning, Message: msg})
 	})
+	if c.ACS.Enabled() {
+		cfg := acsConfig(c, cmd)
+		cfg.Log = func(msg string) { r.Events.Emit(installer.Event{Kind: installer.Info, Message: "ACS: " + msg}) }
+		r.ConnectACS = installer.ACSConnector(cfg)
+	}
+	if !f.noRegister {
+		r.RegisterCLI = &dcoscli.Options{Dir: f.dcosDir}
+	}
+	if c.Registry.Server != "" {
+		r.CheckRegistry = registryChecker(c)
+	}
 	g.sig.enableGraceful() // the phases finish running steps on a first Ctrl-C
 
 	fileSink := &installer.PlainRenderer{W: logFile, Debug: true}
@@ -70,9 +83,10 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 	}
 
 	var res *installer.Result
+	shown := false // the progress view showed the outcome: error, summary, log path
 	switch {
 	case fr.streams && f.useTUI(cmd, g):
-		res, err = runWithProgressView(cmd, c, fr.flow, logFile.Name(), run)
+		res, shown, err = runWithProgressView(cmd, c, fr.flow, logFile.Name(), run)
 	case fr.streams && g.json():
 		res, err = run(cmd.Context(), installer.NewJSONRenderer(cmd.OutOrStdout()))
 	case fr.streams:
@@ -83,13 +97,19 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 		res, err = run(cmd.Context(), nil)
 	}
 	if err != nil {
+		err = withOrigins(c, err)
 		fmt.Fprintf(logFile, "FAILED: %v\n", err)
-		fmt.Fprintf(cmd.ErrOrStderr(), "debug log: %s\n", logFile.Name())
+		if !shown {
+			fmt.Fprintf(cmd.ErrOrStderr(), "debug log: %s\n", logFile.Name())
+		}
+	}
+	if shown && err != nil {
+		return res, shownError{err}
 	}
 	if fr.streams && res != nil {
 		// The result is the output: the summary for people, or the last
 		// JSON line (already written); the error is in it.
-		if !g.json() {
+		if !g.json() && !shown {
 			if werr := res.WriteSummary(cmd.OutOrStdout()); werr != nil && err == nil {
 				err = werr
 			}
@@ -98,21 +118,31 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 			return res, reportedError{err}
 		}
 	}
+	if err == nil && res != nil && (fr.flow.Name == "install" || fr.flow.Name == "registry-rotate") && !f.dryRun {
+		// The vSphere cluster is done; the ACS side or the CLI
+		// registration may not be (exit 5, named in the result).
+		if berr := res.Beside(); berr != nil {
+			fmt.Fprintf(logFile, "NOT DONE BESIDE: %v\n", berr)
+			if g.json() {
+				return res, reportedError{berr}
+			}
+			return res, berr
+		}
+	}
 	return res, err
 }
 
 // runWithProgressView runs the flow under the terminal progress view. The
 // view's first ctrl+c is the graceful stop (running steps finish, state
-// saved); its second quits the program at once.
+// saved); its second quits the program at once. shown says the view's
+// final frame holds the outcome (each error once, the summary, the log
+// path): the caller prints neither again.
 func runWithProgressView(cmd *cobra.Command, c *config.Cluster, flow installer.Flow, logPath string,
-	run func(ctx context.Context, screen installer.Sink) (*installer.Result, error)) (*installer.Result, error) {
+	run func(ctx context.Context, screen installer.Sink) (*installer.Result, error)) (res *installer.Result, shown bool, err error) {
 	view := tui.NewProgress("dcos-vsphere " + flow.Name + " " + c.Name)
-	for _, p := range flow.Infos() {
-		view.Expect(p.Title)
-	}
+	view.Expect(flow.Infos()...)
 	view.LogFile = logPath
-	var res *installer.Result
-	err := view.Run(cmd.Context(), func(viewCtx context.Context, screen installer.Sink) error {
+	err = view.Run(cmd.Context(), func(viewCtx context.Context, screen installer.Sink) error {
 		soft := make(chan struct{})
 		finished := make(chan struct{})
 		defer close(finished)
@@ -124,10 +154,14 @@ func runWithProgressView(cmd *cobra.Command, c *config.Cluster, flow installer.F
 			}
 		}()
 		var err error
-		res, err = run(installer.WithSoftStop(cmd.Context(), soft), screen)
+		r, err := run(installer.WithSoftStop(cmd.Context(), soft), screen)
+		res = r
 		return err
 	})
-	return res, err
+	if errors.Is(err, tui.ErrInterrupted) {
+		return nil, view.Shown(), err // the work may still be winding down: its result is not ours to read
+	}
+	return res, view.Shown(), err
 }
 
 // loadWithGenconf loads the config and renders its DC/OS genconf files (the

@@ -103,6 +103,16 @@ func TestInitWritesExampleOnce(t *testing.T) {
 	t.Setenv("VCENTER_PASSWORD", "a")
 	t.Setenv("REGISTRY_PASSWORD", "b")
 	writeExampleFiles(t, filepath.Dir(path))
+	// The example names no SSH key: OpenSSH's default key is used.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), []byte("key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out, errOut, code = run(t, "validate", "--config", path)
 	if code != 0 || !strings.HasPrefix(out, "ok: cluster dcos-lab, 1 bootstrap, 3 masters, 3 agents, 1 public agents") {
 		t.Errorf("validate example: exit %d out %q err %q", code, out, errOut)
@@ -151,5 +161,25 @@ func writeExampleFiles(t *testing.T, dir string) {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A dcos.config typo is reported with the other problems, not hidden
+// behind them until they are fixed.
+func TestValidateReportsDCOSTypoWithOtherErrors(t *testing.T) {
+	t.Setenv("VCENTER_PASSWORD", "vc-Secret-cmd")
+	data, err := os.ReadFile("../../testdata/config/good/minimal-1-master.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(string(data), "name: lab", "name: bad_name", 1)
+	y = strings.Replace(y, "  installer: dcos_generate_config.sh", "  installer: dcos_generate_config.sh\n  config:\n    telemetry_enabeld: false", 1)
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := run(t, "validate", "--config", path)
+	if code != 2 || !strings.Contains(errOut, "name: ") || !strings.Contains(errOut, "dcos.config.telemetry_enabeld: not a DC/OS 1.9 parameter (did you mean telemetry_enabled?)") {
+		t.Fatalf("exit %d:\n%s", code, errOut)
 	}
 }

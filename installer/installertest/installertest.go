@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -31,6 +32,11 @@ type Env struct {
 	Events *Recorder
 	// StatePath is the runs' state file.
 	StatePath string
+	// ACS is the ACS cluster beside this one (nil until WithACS).
+	ACS *ACS
+	// DCOSClusterID is what the masters hold in /var/lib/dcos/cluster-id
+	// once DC/OS runs on them.
+	DCOSClusterID string
 
 	mu    sync.Mutex
 	hosts map[string]*Host // by IP
@@ -40,7 +46,7 @@ type Env struct {
 // New returns an empty world for cluster c (a validated config; see
 // Config for a ready one). The template exists; no VM does.
 func New(t testing.TB, c *config.Cluster) *Env {
-	e := &Env{T: t, Cluster: c, Events: &Recorder{}, hosts: map[string]*Host{},
+	e := &Env{T: t, Cluster: c, Events: &Recorder{}, hosts: map[string]*Host{}, DCOSClusterID: "9d4c5e0a-1f2b-4c3d-8e7f-0a1b2c3d4e5f",
 		StatePath: filepath.Join(t.TempDir(), "state.json")}
 	e.Cloud = &Cloud{env: e, vms: map[string]*VM{}, Folder: c.VCenter.Folder}
 	e.Dialer = &Dialer{env: e}
@@ -49,6 +55,41 @@ func New(t testing.TB, c *config.Cluster) *Env {
 
 // Config is a small valid cluster: bootstrap, masters, agents, public.
 func Config(t testing.TB, name string, masters, agents, public int) *config.Cluster {
+	t.Helper()
+	return configWith(t, name, masters, agents, public, "")
+}
+
+// RegistryPassword is the registry password of ConfigWithACS.
+const RegistryPassword = "acr-Secret-1"
+
+// ConfigWithRegistry is Config with a registry section (password from
+// $TEST_REGISTRY_PASSWORD, RegistryPassword unless the test set another).
+func ConfigWithRegistry(t testing.TB, name string, masters, agents, public int) *config.Cluster {
+	t.Helper()
+	if os.Getenv("TEST_REGISTRY_PASSWORD") == "" {
+		t.Setenv("TEST_REGISTRY_PASSWORD", RegistryPassword)
+	}
+	return configWith(t, name, masters, agents, public, registrySection)
+}
+
+const registrySection = `registry:
+  server: acr.test
+  username: acr
+  password: "${TEST_REGISTRY_PASSWORD}"
+`
+
+// ConfigWithACS is Config with a registry section and an ACS cluster
+// beside it (see Env.WithACS).
+func ConfigWithACS(t testing.TB, name string, masters, agents, public int) *config.Cluster {
+	t.Helper()
+	t.Setenv("TEST_REGISTRY_PASSWORD", RegistryPassword)
+	return configWith(t, name, masters, agents, public, registrySection+`acs:
+  masterFQDN: acs-mgmt.test
+  agent: true
+`)
+}
+
+func configWith(t testing.TB, name string, masters, agents, public int, extra string) *config.Cluster {
 	t.Helper()
 	y := fmt.Sprintf(`name: %s
 vcenter:
@@ -77,7 +118,7 @@ nodes:
 	if public > 0 {
 		y += fmt.Sprintf("  publicAgents: {count: %d, ipRange: 198.18.0.41-198.18.0.49, namePrefix: %s-public-}\n", public, name)
 	}
-	y += "ssh:\n  user: centos\n  password: \"${TEST_SSH_PASSWORD}\"\ndcos:\n  installer: https://downloads.test/dcos_generate_config.sh\n"
+	y += "ssh:\n  user: centos\n  password: \"${TEST_SSH_PASSWORD}\"\ndcos:\n  installer: https://downloads.test/dcos_generate_config.sh\n" + extra
 	t.Setenv("TEST_VC_PASSWORD", "vc-secret")
 	t.Setenv("TEST_SSH_PASSWORD", "ssh-secret")
 	c, _, err := config.Parse([]byte(y), "")
@@ -114,6 +155,7 @@ func (e *Env) Run(files installer.GenconfFiles) *installer.Run {
 		ConnectCloud: func(context.Context) (installer.Cloud, error) { return e.Cloud, e.Cloud.ConnectErr },
 		Dialer:       e.Dialer,
 		Files:        files,
+		ConnectACS:   e.connectACS(),
 	}
 }
 

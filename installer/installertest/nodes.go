@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
+	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // Host is an in-memory CentOS 7 node: it answers the installer's scripts
@@ -36,8 +37,10 @@ type Host struct {
 	MasterList    []string
 	ConfigPackage string
 	repoURL       string
-	// Files holds what the installer wrote (WriteFile, Upload).
+	// Files holds what the installer wrote (WriteFile, Upload); Modes
+	// their modes (root-owned).
 	Files map[string][]byte
+	Modes map[string]os.FileMode
 	// The bootstrap node's genconf/serve.
 	ServeGenerated           bool
 	ServedSHA, ServedPackage string
@@ -63,7 +66,7 @@ type Host struct {
 func newHost(e *Env, ip, vmRef, uuid string) *Host {
 	e.next++
 	return &Host{env: e, IP: ip, vmRef: vmRef, foreign: vmRef == "", ProductUUID: uuid, OSID: "centos", OSVersion: "7",
-		FreeKB: 50 << 20, DCOS: installer.DCOSNotInstalled, Files: map[string][]byte{},
+		FreeKB: 50 << 20, DCOS: installer.DCOSNotInstalled, Files: map[string][]byte{}, Modes: map[string]os.FileMode{},
 		hostKey: fmt.Sprintf("SHA256:key-%s-%d", ip, e.next), fail: map[string]error{}, cutAfter: map[string]installer.DCOSState{}}
 }
 
@@ -244,6 +247,29 @@ func (h *Host) answer(s installer.Script, cut installer.DCOSState, cutting bool)
 		return h.drainAgent(s.Body)
 	case "mesos-state":
 		return h.mesosState(s.Body)
+	case "restart-agent":
+		h.mu.Lock()
+		_, creds := h.Files[registry.CredentialsPath]
+		h.mu.Unlock()
+		if h.env.Cluster.Registry.Server != "" && !creds {
+			return "", fmt.Errorf("systemctl: Job for %s failed: Failed to read '%s'", strings.TrimPrefix(s.Body, "systemctl restart "), registry.CredentialsPath)
+		}
+		return "", nil
+	case "clear-pending":
+		h.Set(func(h *Host) { delete(h.Files, "/etc/dcos-vsphere/registry-restart-pending") })
+		return "", nil
+	case "registry-state":
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return h.registryState(), nil
+	case "cluster-id":
+		h.mu.Lock()
+		ok := h.DCOS == installer.DCOSInstalled && h.Role == "master"
+		h.mu.Unlock()
+		if !ok {
+			return "", fmt.Errorf("cat: /var/lib/dcos/cluster-id: No such file or directory")
+		}
+		return h.env.DCOSClusterID + "\n", nil
 	}
 	return "", fmt.Errorf("installertest: the fake node does not know script %q", s.Name)
 }
@@ -270,6 +296,15 @@ func (h *Host) install(s installer.Script, cut installer.DCOSState, cutting bool
 	pkg, ok := h.env.served(url)
 	if !ok {
 		return "", fmt.Errorf("curl: (7) Failed to connect to %s", url)
+	}
+	h.mu.Lock()
+	_, haveCreds := h.Files[registry.CredentialsPath]
+	h.mu.Unlock()
+	if strings.HasPrefix(role, "slave") && h.env.Cluster.Registry.Server != "" && !haveCreds {
+		// DC/OS wrote MESOS_DOCKER_CONFIG=file://...: the agent does not
+		// start without that file, so the install never gets healthy.
+		h.Set(func(h *Host) { h.Role, h.repoURL, h.DCOS = role, url, installer.DCOSPartial })
+		return "", fmt.Errorf("dcos-mesos-slave: Failed to load flags: Failed to read '%s': No such file or directory", registry.CredentialsPath)
 	}
 	h.Set(func(h *Host) { h.Role, h.repoURL = role, url })
 	if cutting {
@@ -456,6 +491,38 @@ func (h *Host) probe() string {
 		}
 	}
 	fmt.Fprintf(&b, "stale_uploads=%d\n", h.StaleUploads)
+	if _, ok := h.Files["/etc/dcos-vsphere/registry-restart-pending"]; ok {
+		b.WriteString("registry_pending=yes\n")
+	}
+	for _, l := range strings.Split(strings.TrimSpace(h.registryState()), "\n") {
+		b.WriteString("registry=" + l + "\n")
+	}
+	return b.String()
+}
+
+// registryState answers registry.NodeCheckScript from the host's files
+// (h.mu held).
+func (h *Host) registryState() string {
+	var b strings.Builder
+	for _, p := range []string{registry.CredentialsPath, registry.ArchivePath, registry.LegacyCredentialsPath} {
+		data, ok := h.Files[p]
+		if !ok {
+			fmt.Fprintf(&b, "missing\t%s\n", p)
+			continue
+		}
+		mode := h.Modes[p]
+		if mode == 0 {
+			mode = 0o644
+		}
+		fmt.Fprintf(&b, "file\t%s\t%o\t0:0\t%s\n", p, mode.Perm(), registry.SHA256(data))
+	}
+	if h.DCOS == installer.DCOSInstalled && strings.HasPrefix(h.Role, "slave") {
+		if _, legacy := h.Files[registry.LegacyCredentialsPath]; legacy {
+			fmt.Fprintf(&b, "flag\tfile://%s\n", registry.LegacyCredentialsPath)
+		} else if h.env.Cluster.Registry.Server != "" {
+			fmt.Fprintf(&b, "flag\tfile://%s\n", registry.CredentialsPath)
+		}
+	}
 	return b.String()
 }
 
@@ -477,7 +544,7 @@ func (c *conn) Upload(_ context.Context, localPath, remotePath string, _ os.File
 	return false, nil
 }
 
-func (c *conn) WriteFile(_ context.Context, data []byte, remotePath string, _ os.FileMode) error {
+func (c *conn) WriteFile(_ context.Context, data []byte, remotePath string, mode os.FileMode) error {
 	h := c.h
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -485,6 +552,7 @@ func (c *conn) WriteFile(_ context.Context, data []byte, remotePath string, _ os
 		return fmt.Errorf("write %s: %w", remotePath, installer.ErrConnectionLost)
 	}
 	h.Files[remotePath] = append([]byte(nil), data...)
+	h.Modes[remotePath] = mode
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -353,6 +354,21 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 		}
 		return nil
 	})
+	// Every master knows the same uuid4 cluster id (the DC/OS CLI's cluster directory name).
+	ids := map[string]bool{}
+	for _, m := range masters {
+		id, _ := m.exec(ctx, "cat /var/lib/dcos/cluster-id")
+		ids[strings.TrimSpace(id)] = true
+	}
+	uuid4 := regexp.MustCompile(`^[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}$`)
+	for id := range ids {
+		if len(ids) != 1 || !uuid4.MatchString(id) {
+			t.Errorf("masters' cluster ids %v: want one uuid4", ids)
+		}
+	}
+	if out, code := agent.exec(ctx, "test -e /var/lib/dcos/cluster-id"); code == 0 {
+		t.Errorf("an agent has a cluster-id file %s", out)
+	}
 	for _, n := range []*testNode{masters[0], masters[1], masters[2], agent} {
 		eventually(t, 30*time.Second, n.name+" 3dt -diag exits 0", func() error {
 			out, code, err := n.execE(ctx, "/opt/mesosphere/bin/3dt -diag")

@@ -249,6 +249,48 @@ class T(unittest.TestCase):
         self.assertEqual(open(os.path.join(d.HEALTH, 'dcos-mesos-slave.service')).read(), '1 mesos agent stopped\n')
         self.assertFalse(os.path.exists(os.path.join(d.WWW, 'mesos-agent-snapshot.json')))
 
+    def test_agent_docker_config(self):
+        # Mesos 1.2 loads --docker_config (MESOS_DOCKER_CONFIG) before anything:
+        # a missing file:// target or bad JSON keeps the agent from starting.
+        script(d.DETECT_IP, 'echo 127.0.0.1')
+        open(d.MASTER_LIST, 'w').write('["127.0.0.1"]')
+        os.environ.update(STANDIN_MAX_ITERATIONS='1', STANDIN_INTERVAL='0')
+        creds = os.path.join(os.path.dirname(d.STATE), 'docker_credentials')
+        try:
+            os.environ['MESOS_DOCKER_CONFIG'] = 'file://' + creds
+            out, errs = io.StringIO(), io.StringIO()
+            with redirect_stdout(out), redirect_stderr(errs):
+                self.assertEqual(d.mesos_agent('dcos-mesos-slave.service'), 1)
+            want = ("Failed to load flag 'docker_config': Failed to load value 'file://%s': "
+                    "Error reading file '%s': No such file or directory") % (creds, creds)
+            self.assertEqual(errs.getvalue().strip(), want)
+            self.assertEqual(out.getvalue(), '', 'the agent must not run')
+            self.assertEqual(open(os.path.join(d.HEALTH, 'dcos-mesos-slave.service')).read(), '1 ' + want + '\n')
+            open(creds, 'w').write('{"auths": ')
+            with redirect_stdout(io.StringIO()), redirect_stderr(errs):
+                self.assertEqual(d.mesos_agent('dcos-mesos-slave.service'), 1)
+            self.assertIn("Failed to load value 'file://%s': syntax error" % creds, errs.getvalue())
+            body = '{"auths": {"198.18.0.1:5443": {"auth": "dTpw"}}}\n'
+            open(creds, 'w').write(body)
+            seen = {}
+            real_sleep = d.time.sleep
+            def peek(seconds):  # the agent holds what it loaded, 0600, while it runs
+                p = d.docker_config_snapshot()
+                if 'body' not in seen and os.path.exists(p):  # (subprocess sleeps too)
+                    seen['body'], seen['mode'] = open(p).read(), os.stat(p).st_mode & 0o777
+                real_sleep(seconds)
+            d.time.sleep = peek
+            errs = io.StringIO()
+            try:
+                with redirect_stdout(io.StringIO()), redirect_stderr(errs):
+                    self.assertEqual(d.mesos_agent('dcos-mesos-slave.service'), 0, errs.getvalue())
+            finally:
+                d.time.sleep = real_sleep
+            self.assertEqual(seen, {'body': body, 'mode': 0o600})
+            self.assertFalse(os.path.exists(d.docker_config_snapshot()), 'left after the agent stopped')
+        finally:
+            del os.environ['MESOS_DOCKER_CONFIG']
+
     def test_services_converge_and_stop_cleanly(self):
         root = os.path.dirname(d.STATE)
         script(d.DETECT_IP, 'echo 127.0.0.1')

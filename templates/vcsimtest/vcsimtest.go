@@ -32,7 +32,8 @@ import (
 
 // Sim is one running simulator: DC0 with cluster DC0_C0 (3 hosts),
 // standalone host DC0_H0, datastores LocalDS_0.., networks "VM Network"
-// and DC0_DVPG0, and the model's VMs (DC0_C0_RP0_VM0, ...).
+// and DC0_DVPG0 (and the switch's uplink port group, marked as vCenter
+// marks it), and the model's VMs (DC0_C0_RP0_VM0, ...).
 type Sim struct {
 	Model  *simulator.Model
 	Server *simulator.Server
@@ -95,7 +96,20 @@ func Start(tb testing.TB, opts Options) *Sim {
 		mem = DefaultHostMemoryGiB
 	}
 	s.sizeHosts(tb, threads, mem)
+	markUplinks(model)
 	return s
+}
+
+// markUplinks flags each distributed switch's uplink port group as
+// vCenter does (config.uplink), which the simulator leaves unset.
+func markUplinks(m *simulator.Model) {
+	sctx := m.Service.Context
+	for _, e := range m.Map().All("DistributedVirtualPortgroup") {
+		pg := e.(*simulator.DistributedVirtualPortgroup)
+		if strings.Contains(pg.Name, "-DVUplinks") {
+			sctx.WithLock(pg, func() { pg.Config.Uplink = types.NewBool(true) })
+		}
+	}
 }
 
 // VCenter is a config pointing at the simulator's DC0/DC0_C0/LocalDS_0 and

@@ -599,6 +599,16 @@ def generate(payload, user, checker):
     ]
     if creds and dcos_owned == 'true':
         config_files.append(('etc/docker_credentials', (json.dumps(creds) + '\n').encode(), 0o600))
+    # The agents' Mesos flags (gen/dcos-config.yaml writes them to
+    # /opt/mesosphere/etc/mesos-slave-common); the stand-in only has the
+    # registry ones.
+    slave_common = '# Mesos agent flags (DC/OS 1.9 lab stand-in)\n'
+    if cfg['cluster_docker_credentials_enabled'] == 'true':
+        path = '/opt/mesosphere/etc/docker_credentials' if dcos_owned == 'true' else '/etc/mesosphere/docker_credentials'
+        slave_common += 'MESOS_DOCKER_CONFIG=file://{}\n'.format(path)
+    if cfg.get('cluster_docker_registry_url'):
+        slave_common += 'MESOS_DOCKER_REGISTRY={}\n'.format(cfg['cluster_docker_registry_url'])
+    config_files.append(('etc/mesos-slave-common', slave_common.encode(), 0o644))
     metadata_files = [('etc/dcos-version.json', version_json.encode(), 0o644)]
     for name, files in (('dcos-config', config_files), ('dcos-metadata', metadata_files)):
         pkg_id = '{}--setup_{}'.format(name, config_id)

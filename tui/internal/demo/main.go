@@ -24,17 +24,7 @@ func main() {
 
 	ctx := context.Background()
 	if *wizard {
-		inv := func(ctx context.Context, field string, _ config.VCenter) ([]string, error) {
-			return map[string][]string{
-				tui.FieldDatacenter: {"DC0"},
-				tui.FieldCluster:    {"DC0_C0", "DC0_C1"},
-				tui.FieldDatastore:  {"LocalDS_0"},
-				tui.FieldNetwork:    {"VM Network", "DC0_DVPG0"},
-				tui.FieldFolder:     {"dcos"},
-				tui.FieldTemplate:   {"centos7", "centos7-old"},
-			}[field], nil
-		}
-		res, err := tui.RunWizard(ctx, nil, nil, tui.WizardDefaults{Inventory: inv, OutputDir: os.TempDir()})
+		res, err := tui.RunWizard(ctx, nil, nil, tui.WizardDefaults{VCenter: demoVCenter{}, OutputDir: os.TempDir()})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "wizard:", err)
 			os.Exit(1)
@@ -46,12 +36,23 @@ func main() {
 	p := tui.NewProgress("dcos-vsphere install · lab")
 	p.LogFile = "/tmp/dcos-vsphere-demo.log"
 	phases := []string{"validate config", "connect vCenter", "ensure template", "clone VMs", "wait for SSH", "prepare nodes", "bootstrap", "install masters", "install agents", "postflight"}
-	p.Expect(phases...)
+	for _, ph := range phases {
+		p.Expect(installer.PhaseInfo{ID: installer.PhaseID(ph), Title: ph}) // events without ids are keyed on the title
+	}
 	err := p.Run(ctx, func(ctx context.Context, sink installer.Sink) error {
-		return script(ctx, sink, phases, *fail, *speed)
+		err := script(ctx, sink, phases, *fail, *speed)
+		res := &installer.Result{Command: "install", Status: "ok", Cluster: "lab", Changed: 7, LogPath: p.LogFile,
+			DCOSURL: "http://198.18.0.11/", BootstrapURL: "http://198.18.0.10:8080/"}
+		if err != nil {
+			res.Status, res.Error = "failed", err.Error()
+		}
+		sink.Emit(installer.Event{Time: time.Now(), Kind: installer.RunResult, Result: res})
+		return err
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "install:", err)
+		if !p.Shown() { // else the view showed it
+			fmt.Fprintln(os.Stderr, "install:", err)
+		}
 		os.Exit(1)
 	}
 }
@@ -155,4 +156,50 @@ func stepsOf(phase string) []string {
 		return []string{"fetch dcos_install.sh", "preflight", "install"}
 	}
 	return nil
+}
+
+// demoVCenter answers the wizard with a fixed inventory, slowly enough to
+// see the spinner; the password is "demo".
+type demoVCenter struct{}
+
+func (demoVCenter) Certificate(ctx context.Context, vc config.VCenter) (tui.ServerCert, error) {
+	if err := pause(ctx, 800*time.Millisecond); err != nil {
+		return tui.ServerCert{}, err
+	}
+	const tp = "4C:3D:58:AA:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:10:11:12:13:14:15:16:17:18:19:1A:D4:D8"
+	return tui.ServerCert{SHA256: tp, Subject: "CN=vcenter.demo", Issuer: "CN=vcenter.demo", NotAfter: time.Now().AddDate(2, 0, 0),
+		Trusted: vc.Insecure || vc.Thumbprint == tp, Problem: "it is not signed by a trusted CA"}, nil
+}
+
+func (demoVCenter) Login(ctx context.Context, vc config.VCenter) error {
+	if err := pause(ctx, time.Second); err != nil {
+		return err
+	}
+	if vc.Password.Value() != "demo" {
+		return fmt.Errorf("log in: %w", tui.ErrLoginRefused)
+	}
+	return nil
+}
+
+func (demoVCenter) Names(ctx context.Context, field string, _ config.VCenter) ([]string, error) {
+	if err := pause(ctx, 300*time.Millisecond); err != nil {
+		return nil, err
+	}
+	return map[string][]string{
+		tui.FieldDatacenter: {"DC0"},
+		tui.FieldCluster:    {"DC0_C0", "DC0_C1"},
+		tui.FieldDatastore:  {"LocalDS_0"},
+		tui.FieldNetwork:    {"VM Network", "DC0_DVPG0"},
+		tui.FieldFolder:     {"dcos"},
+		tui.FieldTemplate:   {"centos7", "centos7-old"},
+	}[field], nil
+}
+
+func pause(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

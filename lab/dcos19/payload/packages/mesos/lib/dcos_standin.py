@@ -11,6 +11,7 @@
 #
 # Behaviour, file formats and messages match the former bash loops (they used
 # /opt/mesosphere/lib/dcos-standin.sh); see lab/dcos19/README.md.
+import json
 import os
 import re
 import signal
@@ -533,11 +534,56 @@ def slaves_json(agents):
 
 # --- Mesos agent -----------------------------------------------------------
 
+def docker_config():
+    """The agent's --docker_config as Mesos 1.2 loads its flags: the value of
+    MESOS_DOCKER_CONFIG (DC/OS writes it to mesos-slave-common when
+    cluster_docker_credentials_enabled is true); a file:// value is read once,
+    at start. Returns (JSON text or None, error message or None)."""
+    value = os.environ.get('MESOS_DOCKER_CONFIG', '')
+    if not value:
+        return None, None
+    failed = "Failed to load flag 'docker_config': Failed to load value '%s': " % value
+    text = value
+    if value.startswith('file://'):
+        path = value[len('file://'):]
+        try:
+            with open(path, encoding='utf-8') as f:
+                text = f.read()
+        except OSError as e:
+            return None, failed + "Error reading file '%s': %s" % (path, e.strerror or e)
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        return None, failed + 'syntax error: %s' % e
+    if not isinstance(doc, dict):
+        return None, failed + 'Expecting a JSON object'
+    return text, None
+
+
+def docker_config_snapshot():
+    """Where the running agent keeps the --docker_config it loaded (0600): what
+    the lab's mesos-docker-pull uses, as Mesos uses the value in its memory."""
+    return os.path.join(STATE, 'agent-docker-config.json')
+
+
 def mesos_agent(unit='dcos-mesos-slave.service'):
+    config, problem = docker_config()
+    if problem:
+        # Mesos prints this (and its usage) and exits: the agent never starts.
+        err(problem)
+        health(unit, 1, problem)
+        return 1
+    snapshot_config = docker_config_snapshot()
+    remove(snapshot_config)
     my_ip = detect_ip()
     if my_ip is None:
         err('mesos-agent: cannot start: ip-detect failed')
         return 1
+    if config is not None:
+        os.makedirs(STATE, exist_ok=True)
+        fd = os.open(snapshot_config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write(config)
     node_role = 'agent_public' if role() == 'slave_public' else 'agent'
     ms = sorted(masters())
     os.makedirs(WWW, exist_ok=True)
@@ -546,7 +592,7 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
               % (my_ip, json_escape(socket.gethostname()), node_role)).encode()
 
     def cleanup():
-        remove(snapshot)
+        remove(snapshot, snapshot_config)
         if not unregistering:
             health(unit, 1, 'mesos agent stopped')
             return
