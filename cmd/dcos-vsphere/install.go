@@ -27,7 +27,7 @@ this cluster's (by its id and folder, or by the node's own identity) is ever tou
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.config == "" && !g.json() && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
 				vc := &liveVCenter{}
-				d := tui.WizardDefaults{VCenter: vc}
+				d := tui.WizardDefaults{VCenter: vc, ACS: liveACS{}}
 				templates.ApplyGovcEnv(&d.Cluster.VCenter, os.Getenv) // an admin's govc settings pre-fill the vCenter page
 				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), d)
 				vc.close()
