@@ -373,3 +373,28 @@ func hasKey(doc, key string) bool {
 	}
 	return false
 }
+
+// Without an ACSChecker the ACS answers are checked with config's rules
+// only, and saved.
+func TestWizardACSWithoutChecker(t *testing.T) {
+	fx := newFixture(t)
+	key := acsKeyFile(fx)
+	d := startWizard(t, WizardDefaults{OutputDir: fx.dir, VCenter: newFakeVCenter()})
+	toACS(d, fx, true)
+	d.confirm(promptUseACS, true)
+	d.answer(promptACSMaster, testACSMaster)
+	d.choose(promptACSLogin, "the ACS admin's private key file")
+	d.answer(promptACSKey, key)
+	d.leave(pageOf[*acsLoginPage](d.w))
+	if s := d.focus(promptAction); s.Page != pageOf[*reviewPage](d.w).title() {
+		t.Errorf("after the ACS answers: page %q", s.Page)
+	}
+	save(d, actionSave, filepath.Join(fx.dir, "cluster.yaml"))
+	res, err := d.finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := loadSaved(t, res); c.ACS.MasterFQDN != testACSMaster || c.ACS.KeyFile != key {
+		t.Errorf("acs = %+v", c.ACS)
+	}
+}
