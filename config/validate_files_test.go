@@ -220,7 +220,7 @@ func TestCheckFilesACSKey(t *testing.T) {
 			t.Errorf("%s: %v", file, err)
 		case want != "" && (err == nil || !strings.Contains(err.Error(), "acs.keyFile: ") || !strings.Contains(err.Error(), want)):
 			t.Errorf("%s: err = %v, want %q", file, err, want)
-		case want != "" && err.Error() != "" && !strings.Contains(err.Error(), CheckACSKeyFile(filepath.Join(dir, file)).Error()):
+		case want != "" && !strings.Contains(err.Error(), CheckACSKeyFile(filepath.Join(dir, file)).Error()):
 			t.Errorf("%s: CheckFiles says %v, CheckACSKeyFile %v", file, err, CheckACSKeyFile(filepath.Join(dir, file)))
 		}
 	}

@@ -155,8 +155,8 @@ func knownHostsHas(file, host string, key ssh.PublicKey) bool {
 	return containsKey(keys, key)
 }
 
-// acsFixture adds the ACS admin's key (a copy of the fixture's plain key)
-// to fx.
+// acsKeyFile writes the ACS admin's key (a copy of the fixture's plain
+// key) into fx's directory and returns its path.
 func acsKeyFile(fx fixture) string {
 	p := filepath.Join(fx.dir, "acs_rsa")
 	data, err := os.ReadFile(fx.key)
