@@ -193,7 +193,9 @@ type ACS struct {
 	SSHPort int `yaml:"sshPort"`
 	// User is the ACS admin user (default azureuser).
 	User string `yaml:"user"`
-	// KeyFile is the private key of the ACS admin user, or
+	// KeyFile is the private key of the ACS admin user, without a
+	// passphrase (the ACS login takes none: a key with one is used
+	// through Agent).
 	KeyFile string `yaml:"keyFile"`
 	// Agent uses the keys of the ssh-agent at $SSH_AUTH_SOCK.
 	Agent bool `yaml:"agent"`
