@@ -411,9 +411,11 @@ def mesos_master():
     os.makedirs(WWW, exist_ok=True)
     os.makedirs(AGENTS, exist_ok=True)
     snapshot = WWW + '/mesos-master-snapshot.json'
+    slaves_file = WWW + '/mesos-master-slaves.json'
+    master_id = mesos_master_id()
 
     def cleanup():
-        remove(snapshot)
+        remove(snapshot, slaves_file)
         health(unit, 1, 'mesos master stopped')
 
     def loop():
@@ -435,7 +437,9 @@ def mesos_master():
                 recovered = 1
                 elected = 1 if leader == my_ip else 0
             now = int(time.time())
-            active = len(fresh_files(AGENTS, stale, now)) if elected else 0
+            fresh = fresh_files(AGENTS, stale, now)
+            active = len(fresh) if elected else 0
+            write(slaves_file, slaves_json(master_id, fresh))
             write(snapshot, '{"registrar/log/recovered": %d, "master/elected": %d, "master/slaves_active": %d, '
                   '"master/slaves_connected": %d, "master/uptime_secs": %d}'
                   % (recovered, elected, active, active, now - started))
@@ -450,6 +454,34 @@ def mesos_master():
             time.sleep(pause)
 
     return _serve(loop, cleanup)
+
+
+def mesos_master_id():
+    """This master's id (a uuid4 kept in the state directory), the prefix of
+    its agents' ids."""
+    path = os.path.join(STATE, 'mesos-master-id')
+    mid = (_read(path) or '').strip()
+    if not mid:
+        import uuid
+        mid = str(uuid.uuid4())
+        write(path, mid)
+    return mid
+
+
+def slaves_json(master_id, records):
+    """/master/slaves for the agents with a fresh registration record: the
+    fields clients read (id <master>-S<n>, hostname = the IP as DC/OS sets
+    it, pid, active, attributes with public_ip on public agents)."""
+    out = []
+    for e in records:
+        if not valid_ipv4(e.name):
+            continue
+        octets = [int(o) for o in e.name.split('.')]
+        public = '"agent_public"' in (_read(e.path) or '')
+        out.append('{"id": "%s-S%d", "hostname": "%s", "pid": "slave(1)@%s:5051", "active": true, '
+                   '"attributes": {%s}, "resources": {"cpus": 4, "mem": 14019, "disk": 35572}}'
+                   % (master_id, octets[2] * 256 + octets[3], e.name, e.name, '"public_ip": "true"' if public else ''))
+    return '{"slaves": [%s]}' % ', '.join(out)
 
 
 # --- Mesos agent -----------------------------------------------------------
@@ -515,6 +547,9 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
         remove(snapshot, snapshot_config)
         health(unit, 1, 'mesos agent stopped')
 
+    import mesos_tasks
+    tasks = mesos_tasks.Tasks(my_ip, ms)
+
     def loop():
         started = int(time.time())
         log('mesos agent stand-in (%s) on %s, masters %s' % (unit, my_ip, ' '.join(ms)))
@@ -522,6 +557,7 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
         pause = interval()
         for _ in range(max_iterations()):
             registered = 0
+            answered = []
             reason = 'no master in master_list answers on :5050'
             for m in ms:
                 src = route_source(m)
@@ -532,7 +568,10 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
                     continue
                 if http('PUT', m, MASTER_PORT, '/standin/agents/' + my_ip, body=record, source=my_ip) is not None:
                     registered = 1
+                    answered.append(m)
                     reason = 'registered with %s' % m
+            if registered:
+                tasks.round(answered)  # a registered agent runs the tasks Marathon gives it
             write(snapshot, '{"slave/registered": %d, "slave/uptime_secs": %d}'
                   % (registered, int(time.time()) - started))
             if registered:
