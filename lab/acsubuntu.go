@@ -274,5 +274,29 @@ func installUbuntuPersonality(usrLocal string) error {
 			return fmt.Errorf("install %s: %w", s, err)
 		}
 	}
+	// docker-engine 1.13.1, as acs-engine installs it (running from boot):
+	// the lab's docker stand-in with its real pull.
+	for _, s := range []string{"docker", "docker-pull"} {
+		b, err := personality.ReadFile("personality/" + s)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(lib, s), b, 0o755); err != nil {
+			return fmt.Errorf("install %s: %w", s, err)
+		}
+	}
+	return os.Symlink("../lib/ubuntu1604/docker", filepath.Join(bin, "docker"))
+}
+
+// trustRegistry makes the hosts of base trust the lab registry's CA the
+// way docker does (/etc/docker/certs.d/<host>/ca.crt).
+func trustRegistry(base baseDisk, host string, caPEM []byte) error {
+	certs := base.path(filepath.Join("etc", "docker", "certs.d", host))
+	if err := os.MkdirAll(certs, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(certs, "ca.crt"), caPEM, 0o644); err != nil {
+		return fmt.Errorf("trust the registry CA: %w", err)
+	}
 	return nil
 }
