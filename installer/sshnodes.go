@@ -30,6 +30,21 @@ const (
 // the config's user, auth, port, jump host and known_hosts file. Every
 // secret the config holds is redacted from output lines and errors.
 func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
+	base := SSHConfig(c)
+	for _, cfg := range []*ssh.Config{&base, base.Jump} {
+		if cfg != nil {
+			cfg.MaxAttempts, cfg.FirstConnectTimeout = sshAttempts, sshFirstConnect
+			cfg.BackoffInitial, cfg.BackoffMax = sshBackoffInitial, sshBackoffMax
+		}
+	}
+	return &sshDialer{base: base, events: events}
+}
+
+// SSHConfig is the config's SSH settings for the cluster's nodes (user,
+// auth, port, known_hosts, jump host; Host left empty), with every secret
+// the config holds registered for redaction. Retries are ssh's defaults:
+// commands outside install (deploy's agent survey) use it as it is.
+func SSHConfig(c *config.Cluster) ssh.Config {
 	red := ssh.NewRedactor()
 	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password} {
 		if s.IsSet() {
@@ -37,19 +52,15 @@ func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
 		}
 	}
 	base := ssh.Config{
-		Port:                c.SSH.Port,
-		User:                c.SSH.User,
-		KeyFile:             c.SSH.KeyFile,
-		KeyPassphrase:       c.SSH.KeyPassphrase.Value(),
-		UseAgent:            c.SSH.Agent,
-		Password:            c.SSH.Password.Value(),
-		SudoPassword:        c.SSH.SudoPassword.Value(),
-		KnownHostsFile:      c.SSH.KnownHostsFile,
-		MaxAttempts:         sshAttempts,
-		FirstConnectTimeout: sshFirstConnect,
-		BackoffInitial:      sshBackoffInitial,
-		BackoffMax:          sshBackoffMax,
-		Redactor:            red,
+		Port:           c.SSH.Port,
+		User:           c.SSH.User,
+		KeyFile:        c.SSH.KeyFile,
+		KeyPassphrase:  c.SSH.KeyPassphrase.Value(),
+		UseAgent:       c.SSH.Agent,
+		Password:       c.SSH.Password.Value(),
+		SudoPassword:   c.SSH.SudoPassword.Value(),
+		KnownHostsFile: c.SSH.KnownHostsFile,
+		Redactor:       red,
 	}
 	if j := c.SSH.JumpHost; j != nil {
 		jump := base
@@ -62,7 +73,7 @@ func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
 		}
 		base.Jump = &jump
 	}
-	return &sshDialer{base: base, events: events}
+	return base
 }
 
 type sshDialer struct {

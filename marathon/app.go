@@ -245,6 +245,16 @@ func (a *App) SetImage(ref string) {
 	d["image"] = ref
 }
 
+// SetForcePull sets container.docker.forcePullImage: a tag deployed again
+// is pulled again (Mesos otherwise keeps the image it has).
+func (a *App) SetForcePull(on bool) {
+	if c := a.container(); c != nil {
+		if d, ok := c["docker"].(map[string]any); ok {
+			d["forcePullImage"] = on
+		}
+	}
+}
+
 // Instances is the number of tasks asked for (Marathon's default 1).
 func (a *App) Instances() int {
 	if n, ok := a.raw["instances"].(json.Number); ok {

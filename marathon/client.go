@@ -90,7 +90,7 @@ func (e *HTTPError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s %s: HTTP %d", e.Cluster, e.Method, e.URL, e.Status)
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + strings.TrimSuffix(e.Message, "."))
 	}
 	if len(e.Details) > 0 {
 		b.WriteString(" (" + strings.Join(e.Details, "; ") + ")")

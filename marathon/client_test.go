@@ -2,134 +2,19 @@ package marathon_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/marathon"
+	"github.com/dcos-vsphere/dcos-vsphere/marathon/marathontest"
 )
 
-// fakeMarathon answers like Marathon 1.4 behind Admin Router at prefix;
-// step (called on every GET of the app) moves its tasks along.
-type fakeMarathon struct {
-	mu          sync.Mutex
-	prefix      string
-	token       string // required when set
-	app         map[string]any
-	versions    map[string]map[string]any
-	tasks       []marathon.Task
-	deployments []string
-	failure     *marathon.TaskFailure
-	locked      bool
-	puts        []string // query strings of PUTs
-	step        func(f *fakeMarathon)
-	clock       int
-}
-
-func (f *fakeMarathon) now() string {
-	f.clock++
-	return fmt.Sprintf("2017-07-01T10:00:%02d.000Z", f.clock)
-}
-
-func (f *fakeMarathon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	reply := func(code int, v any) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(v)
-	}
-	if f.token != "" && r.Header.Get("Authorization") != "token="+f.token {
-		reply(401, map[string]string{"message": "Unauthorized"})
-		return
-	}
-	path, ok := strings.CutPrefix(r.URL.Path, f.prefix)
-	if !ok {
-		reply(404, map[string]string{"message": "not found"})
-		return
-	}
-	switch {
-	case path == "/v2/info":
-		reply(200, map[string]string{"name": "marathon", "version": "1.4.12", "leader": "10.0.0.11:8080"})
-	case path == "/v2/deployments":
-		var out []map[string]any
-		for _, d := range f.deployments {
-			out = append(out, map[string]any{"id": d, "affectedApps": []string{"/shop/front"}})
-		}
-		if out == nil {
-			out = []map[string]any{}
-		}
-		reply(200, out)
-	case path == "/v2/apps/shop/front" && r.Method == http.MethodPut:
-		f.puts = append(f.puts, r.URL.RawQuery)
-		if f.locked && r.URL.Query().Get("force") != "true" {
-			reply(409, map[string]any{"message": "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
-				"deployments": []map[string]string{{"id": "dep-old"}}})
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		var def map[string]any
-		if err := json.Unmarshal(body, &def); err != nil {
-			reply(400, map[string]string{"message": "Invalid JSON"})
-			return
-		}
-		if def["container"] == nil {
-			reply(422, map[string]any{"message": "Object is not valid", "details": []map[string]any{{"path": "/container", "errors": []string{"error.path.missing"}}}})
-			return
-		}
-		created := f.app == nil
-		v := f.now()
-		def["version"] = v
-		def["versionInfo"] = map[string]string{"lastConfigChangeAt": v}
-		f.app = def
-		f.versions[v] = def
-		f.deployments = append(f.deployments, "dep-"+v)
-		code := 200
-		if created {
-			code = 201
-		}
-		reply(code, map[string]string{"version": v, "deploymentId": "dep-" + v})
-	case path == "/v2/apps/shop/front":
-		if f.app == nil {
-			reply(404, map[string]string{"message": "App '/shop/front' does not exist"})
-			return
-		}
-		if f.step != nil {
-			f.step(f)
-		}
-		app := map[string]any{}
-		for k, v := range f.app {
-			app[k] = v
-		}
-		app["tasks"] = f.tasks
-		if f.failure != nil {
-			app["lastTaskFailure"] = f.failure
-		}
-		reply(200, map[string]any{"app": app})
-	case strings.HasPrefix(path, "/v2/apps/shop/front/versions/"):
-		v := strings.TrimPrefix(path, "/v2/apps/shop/front/versions/")
-		if def, ok := f.versions[v]; ok {
-			reply(200, def)
-			return
-		}
-		reply(404, map[string]string{"message": "no version"})
-	default:
-		reply(404, map[string]string{"message": "URI not found: " + path})
-	}
-}
-
-func newFake(t *testing.T, prefix string) (*fakeMarathon, *marathon.Client) {
-	f := &fakeMarathon{prefix: prefix, versions: map[string]map[string]any{}}
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, &marathon.Client{Cluster: "vsphere", AdminRouter: srv.URL, HTTP: srv.Client()}
+func newFake(t *testing.T, prefix string) (*marathontest.Server, *marathon.Client) {
+	f := marathontest.New(t, prefix)
+	return f, &marathon.Client{Cluster: "vsphere", AdminRouter: f.URL, HTTP: f.Client}
 }
 
 func front(t *testing.T, image string, instances int) *marathon.App {
@@ -147,7 +32,7 @@ func TestConnectFindsMarathonAndExplainsAuth(t *testing.T) {
 		t.Fatalf("connect: %v, base %s, info %+v", err, c.BasePath, info)
 	}
 	f, c := newFake(t, "/marathon")
-	f.token = "tok-123"
+	f.Token = "tok-123"
 	_, err = c.Connect(context.Background())
 	var he *marathon.HTTPError
 	if !errors.As(err, &he) || he.ExitCode() != 3 || !strings.Contains(err.Error(), "DC/OS authentication on (oauth_enabled)") || !strings.Contains(err.Error(), "dcos auth login") {
@@ -179,7 +64,7 @@ func TestPutAppCreatesUpdatesAndExplainsRefusals(t *testing.T) {
 	if err != nil || d2.Created || d2.Version <= d.Version {
 		t.Fatalf("update: %+v %v", d2, err)
 	}
-	f.locked = true
+	f.Locked = true
 	_, err = c.PutApp(ctx, front(t, "r/a:3", 1), false)
 	var he *marathon.HTTPError
 	if !errors.As(err, &he) || he.Status != 409 || he.ExitCode() != 1 || !strings.Contains(err.Error(), "deployment dep-old") || !strings.Contains(err.Error(), "--force") {
@@ -188,7 +73,7 @@ func TestPutAppCreatesUpdatesAndExplainsRefusals(t *testing.T) {
 	if _, err := c.PutApp(ctx, front(t, "r/a:3", 1), true); err != nil {
 		t.Fatalf("forced: %v", err)
 	}
-	if got := strings.Join(f.puts, ","); got != ",,,force=true" {
+	if got := strings.Join(f.Puts, ","); got != ",,,force=true" {
 		t.Errorf("PUT queries %q: never anything but PUT (and force only when asked)", got)
 	}
 	bare, _ := marathon.ParseApp([]byte(`{"id": "/shop/front", "cmd": "x"}`), "b.json")
@@ -203,8 +88,8 @@ func TestWaitDeployedFollowsARollingUpdate(t *testing.T) {
 	c.BasePath = "/marathon"
 	ctx := context.Background()
 	d1, _ := c.PutApp(ctx, front(t, "r/a@sha256:1", 2), false)
-	f.tasks = []marathon.Task{{ID: "a.1", State: "TASK_RUNNING", Version: d1.Version, Host: "10.0.0.21"}, {ID: "a.2", State: "TASK_RUNNING", Version: d1.Version, Host: "10.0.0.22"}}
-	f.deployments = nil
+	f.Tasks = []marathon.Task{{ID: "a.1", State: "TASK_RUNNING", Version: d1.Version, Host: "10.0.0.21"}, {ID: "a.2", State: "TASK_RUNNING", Version: d1.Version, Host: "10.0.0.22"}}
+	f.Deployments = nil
 	before, err := c.App(ctx, "/shop/front")
 	if err != nil {
 		t.Fatal(err)
@@ -212,17 +97,17 @@ func TestWaitDeployedFollowsARollingUpdate(t *testing.T) {
 	d2, _ := c.PutApp(ctx, front(t, "r/a@sha256:2", 2), false)
 	// Marathon's rolling update: both new tasks start, then the old ones go.
 	round := 0
-	f.step = func(f *fakeMarathon) {
+	f.Step = func(f *marathontest.Server) {
 		round++
 		switch round {
 		case 2:
-			f.tasks = append(f.tasks, marathon.Task{ID: "a.3", State: "TASK_STAGING", Version: d2.Version, Host: "10.0.0.21"},
+			f.Tasks = append(f.Tasks, marathon.Task{ID: "a.3", State: "TASK_STAGING", Version: d2.Version, Host: "10.0.0.21"},
 				marathon.Task{ID: "a.4", State: "TASK_STAGING", Version: d2.Version, Host: "10.0.0.22"})
 		case 3:
-			f.tasks[2].State, f.tasks[3].State = "TASK_RUNNING", "TASK_RUNNING"
+			f.Tasks[2].State, f.Tasks[3].State = "TASK_RUNNING", "TASK_RUNNING"
 		case 4:
-			f.tasks = f.tasks[2:]
-			f.deployments = nil
+			f.Tasks = f.Tasks[2:]
+			f.Deployments = nil
 		}
 	}
 	var seen []string
@@ -244,7 +129,7 @@ func TestWaitDeployedFollowsARollingUpdate(t *testing.T) {
 		t.Fatalf("status after: %+v %v", st, err)
 	}
 	// Mid-update the status names both versions, each with its digest.
-	f.tasks = append(f.tasks, marathon.Task{ID: "a.1", State: "TASK_RUNNING", Version: d1.Version, Host: "10.0.0.23"})
+	f.Tasks = append(f.Tasks, marathon.Task{ID: "a.1", State: "TASK_RUNNING", Version: d1.Version, Host: "10.0.0.23"})
 	st, _ = c.Status(ctx, "/shop/front")
 	if len(st.Versions) != 2 || st.Versions[1].Digest != "sha256:1" || st.Versions[1].Hosts[0] != "10.0.0.23" || st.Tasks["TASK_RUNNING"] != 3 {
 		t.Errorf("status mid-update: %+v", st)
@@ -256,14 +141,14 @@ func TestWaitDeployedStopsOnRepeatedFailures(t *testing.T) {
 	c.BasePath = "/marathon"
 	ctx := context.Background()
 	d1, _ := c.PutApp(ctx, front(t, "r/a:1", 1), false)
-	f.failure = &marathon.TaskFailure{TaskID: "old.0", Host: "10.0.0.9", Message: "from before", Version: d1.Version, State: "TASK_FAILED"}
+	f.Failure = &marathon.TaskFailure{TaskID: "old.0", Host: "10.0.0.9", Message: "from before", Version: d1.Version, State: "TASK_FAILED"}
 	before, _ := c.App(ctx, "/shop/front")
 	d2, _ := c.PutApp(ctx, front(t, "r/a:2", 1), false)
 	n := 0
-	f.step = func(f *fakeMarathon) {
+	f.Step = func(f *marathontest.Server) {
 		n++
 		if n%2 == 0 {
-			f.failure = &marathon.TaskFailure{TaskID: fmt.Sprintf("new.%d", n), Host: "10.0.0.31", State: "TASK_FAILED", Version: d2.Version,
+			f.Failure = &marathon.TaskFailure{TaskID: fmt.Sprintf("new.%d", n), Host: "10.0.0.31", State: "TASK_FAILED", Version: d2.Version,
 				Message: "Failed to launch container: Failed to fetch all URIs for container 'c' with exit status: 256"}
 		}
 	}
@@ -282,7 +167,7 @@ func TestWaitDeployedStopsOnRepeatedFailures(t *testing.T) {
 	}
 
 	// A bounded wait ends with the context.
-	f.step = nil
+	f.Step = nil
 	ctx2, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	d3, _ := c.PutApp(ctx, front(t, "r/a:3", 1), false)
@@ -290,10 +175,10 @@ func TestWaitDeployedStopsOnRepeatedFailures(t *testing.T) {
 		t.Errorf("bounded wait: %v", err)
 	}
 	// Someone else's change replaces the deployment.
-	f.deployments = nil
+	f.Deployments = nil
 	d4 := d3
 	_, _ = c.PutApp(ctx, front(t, "r/a:4", 1), false)
-	f.deployments = nil
+	f.Deployments = nil
 	if _, err := c.WaitDeployed(ctx, "/shop/front", d4, marathon.WaitOptions{Interval: time.Millisecond}); !errors.Is(err, marathon.ErrReplaced) {
 		t.Errorf("replaced: %v", err)
 	}
