@@ -90,6 +90,9 @@ func needLab(t *testing.T) *lab.Lab {
 			DatastoreCapacity: 512 << 40,
 			VCenterAddr:       "127.0.0.1:0",
 			Log:               os.Stderr,
+			// The ACS world for the promotion flow (deploy_test.go); its load
+			// balancer at .5, below every cluster's address block.
+			ACS: &lab.ACSOptions{Subnet: e2eNet.Inner, PublicAddr: testnet.Addr(e2eNet.Subnet, 5)},
 		})
 	})
 	if labErr != nil {
