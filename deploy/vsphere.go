@@ -60,7 +60,9 @@ func ConnectVSphere(ctx context.Context, o VSphereOptions) (Cluster, error) {
 			return nil, fmt.Errorf("vsphere: connect to the jump host: %w", err)
 		}
 		v.jump = c
-		dial = func(ctx context.Context, network, addr string) (net.Conn, error) { return c.DialContext(ctx, network, addr) }
+		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return c.DialContext(ctx, network, addr)
+		}
 	}
 	hc := &http.Client{Transport: &http.Transport{DialContext: dial, Proxy: nil, MaxIdleConnsPerHost: 2, ResponseHeaderTimeout: 30 * time.Second}}
 	urls := []string{o.URL}

@@ -447,4 +447,3 @@ func oneJSON(t *testing.T, stdout string, v any) {
 		t.Fatalf("stdout is not one JSON object (%v):\n%s", err, tail(stdout, 20))
 	}
 }
-

@@ -16,16 +16,16 @@ import (
 // The DC/OS 1.9 that the ACS world runs "already installed" (stand-in
 // values; see lab/README.md).
 const (
-	acsDCOSVersion    = "1.9.0"
-	acsImageCommit    = "0ce03387884523f02624d3fb56c7fbe2e06e181b"
-	acsBootstrapID    = "5df43052907c021eeb5de145419a3da1898c58a5"
-	standinConfDir    = "opt/mesosphere/etc/dcos-standin"
-	standinWWW        = "var/lib/dcos-standin/www"
-	dcosVersionFile   = "opt/mesosphere/active/dcos-metadata/etc/dcos-version.json"
-	clusterIDFile     = "var/lib/dcos/cluster-id"
-	standinControl    = "/usr/local/lib/ubuntu1604/dcos-standin"
-	masterListFile    = "opt/mesosphere/etc/master_list"
-	detectIPFile      = "opt/mesosphere/bin/detect_ip"
+	acsDCOSVersion  = "1.9.0"
+	acsImageCommit  = "0ce03387884523f02624d3fb56c7fbe2e06e181b"
+	acsBootstrapID  = "5df43052907c021eeb5de145419a3da1898c58a5"
+	standinConfDir  = "opt/mesosphere/etc/dcos-standin"
+	standinWWW      = "var/lib/dcos-standin/www"
+	dcosVersionFile = "opt/mesosphere/active/dcos-metadata/etc/dcos-version.json"
+	clusterIDFile   = "var/lib/dcos/cluster-id"
+	standinControl  = "/usr/local/lib/ubuntu1604/dcos-standin"
+	masterListFile  = "opt/mesosphere/etc/master_list"
+	detectIPFile    = "opt/mesosphere/bin/detect_ip"
 	// MarathonEventsACS is the Marathon stand-in's task log on an ACS
 	// master (one JSON object per task state change).
 	MarathonEventsACS = "/var/lib/dcos-standin/marathon/task-events.log"
