@@ -58,7 +58,7 @@ func CheckVCenterURL(raw string, insecure bool) error {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil || u.Host == "":
-		return fmt.Errorf("%q is not a URL such as https://vcenter.example/sdk", raw)
+		return fmt.Errorf("%q is not a URL such as https://vcenter.example/sdk (or a bare host name, as govc takes)", redactUserInfo(raw))
 	case u.Scheme == "http" && !insecure:
 		return errors.New("http:// sends the vCenter password in clear text; use https:// (or set vcenter.insecure: true for a lab)")
 	case u.Scheme != "https" && u.Scheme != "http":

@@ -22,10 +22,16 @@ type FieldError struct {
 	Line    int
 	Column  int
 	Message string
+	// Origin names the environment variable the value came from (GOVC_URL)
+	// when it is not written in the file; Line is 0 then.
+	Origin string
 }
 
-// Error formats the problem as "file:line:col: path: message".
-func (e FieldError) Error() string { return formatProblem(e.File, e.Path, e.Line, e.Column, e.Message) }
+// Error formats the problem as "file:line:col: path: message", or
+// "file: path (from VAR): message" for a value from the environment.
+func (e FieldError) Error() string {
+	return formatProblem(e.File, e.Path, e.Origin, e.Line, e.Column, e.Message)
+}
 
 // Warning is a problem that does not stop the install (a literal password,
 // insecure TLS, a secret file readable by others).
@@ -35,12 +41,15 @@ type Warning struct {
 	Line    int
 	Column  int
 	Message string
+	Origin  string // as FieldError.Origin
 }
 
 // String formats the warning as "file:line:col: path: message".
-func (w Warning) String() string { return formatProblem(w.File, w.Path, w.Line, w.Column, w.Message) }
+func (w Warning) String() string {
+	return formatProblem(w.File, w.Path, w.Origin, w.Line, w.Column, w.Message)
+}
 
-func formatProblem(file, path string, line, col int, msg string) string {
+func formatProblem(file, path, origin string, line, col int, msg string) string {
 	var b strings.Builder
 	if file != "" {
 		b.WriteString(file)
@@ -57,6 +66,9 @@ func formatProblem(file, path string, line, col int, msg string) string {
 	}
 	if path != "" {
 		b.WriteString(path)
+		if origin != "" {
+			b.WriteString(" (from " + origin + ")")
+		}
 		b.WriteString(": ")
 	}
 	b.WriteString(msg)

@@ -70,6 +70,7 @@ func parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Cl
 			c.pos, c.keyPos = r.pos, r.keyPos // defaults tell an explicit 0 from a missing key
 			c.resolvePaths()
 			resolveSecrets(c, d.secrets, r, lookupEnv)
+			c.applyEnvironment(r, os.Getenv)
 			c.applyDefaults()
 			validate(c, r)
 		}

@@ -8,14 +8,29 @@ type report struct {
 	file     string
 	errs     []FieldError
 	warns    []Warning
-	pos      map[string]Pos  // field path -> position of its value
-	keyPos   map[string]Pos  // field path -> position of its key
-	bad      map[string]bool // fields that failed to decode
-	badBelow map[string]bool // ancestors of those fields
+	pos      map[string]Pos    // field path -> position of its value
+	keyPos   map[string]Pos    // field path -> position of its key
+	bad      map[string]bool   // fields that failed to decode
+	badBelow map[string]bool   // ancestors of those fields
+	origin   map[string]string // field path -> environment variable it came from
 }
 
 func newReport(file string) *report {
-	return &report{file: file, pos: map[string]Pos{}, keyPos: map[string]Pos{}, bad: map[string]bool{}, badBelow: map[string]bool{}}
+	return &report{file: file, pos: map[string]Pos{}, keyPos: map[string]Pos{}, bad: map[string]bool{}, badBelow: map[string]bool{},
+		origin: map[string]string{}}
+}
+
+// reportFor is a report on c that knows where c's fields were read
+// (positions, environment origins).
+func reportFor(c *Cluster) *report {
+	r := newReport(c.Path)
+	if c.pos != nil {
+		r.pos, r.keyPos = c.pos, c.keyPos
+	}
+	for _, o := range c.origins {
+		r.origin[o.Field] = o.Var
+	}
+	return r
 }
 
 // at returns the best position for path: the field's own value, else the
@@ -90,13 +105,20 @@ func (r *report) errAt(p Pos, path, msg string) {
 	if r.isBad(path) {
 		return
 	}
-	r.errs = append(r.errs, FieldError{File: r.file, Path: path, Line: p.Line, Column: p.Column, Message: msg})
+	origin := r.origin[path]
+	if origin != "" {
+		p = Pos{} // the value is not in the file
+	}
+	r.errs = append(r.errs, FieldError{File: r.file, Path: path, Line: p.Line, Column: p.Column, Message: msg, Origin: origin})
 }
 
 // err records a validation problem at path's own position.
 func (r *report) err(path, msg string) { r.errAt(r.at(path), path, msg) }
 
 func (r *report) warn(path, msg string) {
-	p := r.at(path)
-	r.warns = append(r.warns, Warning{File: r.file, Path: path, Line: p.Line, Column: p.Column, Message: msg})
+	p, origin := r.at(path), r.origin[path]
+	if origin != "" {
+		p = Pos{}
+	}
+	r.warns = append(r.warns, Warning{File: r.file, Path: path, Line: p.Line, Column: p.Column, Message: msg, Origin: origin})
 }

@@ -25,6 +25,8 @@ type Cluster struct {
 
 	// positions of every field read from the file, for Validate's errors.
 	pos, keyPos map[string]Pos
+	// origins of the values taken from the environment (GOVC_*).
+	origins []Origin
 }
 
 // VCenter says where to create VMs and how to reach vCenter.

@@ -11,10 +11,7 @@ import (
 // filled in (c itself is not changed). Errors point at the lines the
 // cluster was loaded from when there are any.
 func (c *Cluster) Validate() ([]Warning, error) {
-	r := newReport(c.Path)
-	if c.pos != nil {
-		r.pos, r.keyPos = c.pos, c.keyPos
-	}
+	r := reportFor(c)
 	validate(c.withDefaults(), r)
 	sortWarnings(r.warns)
 	if len(r.errs) > 0 {
@@ -56,6 +53,13 @@ func required(r *report, path, v string) {
 	}
 }
 
+// requiredOr is required for a field the environment can also give.
+func requiredOr(r *report, path, v, envVar string) {
+	if strings.TrimSpace(v) == "" {
+		r.err(path, "required (or export "+envVar+", as for govc)")
+	}
+}
+
 func checkPort(r *report, path string, p int) {
 	if err := CheckPort(p); err != nil {
 		r.err(path, err.Error())
@@ -64,15 +68,15 @@ func checkPort(r *report, path string, p int) {
 
 func validateVCenter(c *Cluster, r *report) {
 	v := c.VCenter
-	required(r, "vcenter.url", v.URL)
+	requiredOr(r, "vcenter.url", v.URL, "GOVC_URL")
 	if v.URL != "" {
 		if err := CheckVCenterURL(v.URL, v.Insecure); err != nil {
 			r.err("vcenter.url", err.Error())
 		}
 	}
-	required(r, "vcenter.username", v.Username)
+	requiredOr(r, "vcenter.username", v.Username, "GOVC_USERNAME")
 	if !v.Password.IsSet() && v.Password.Ref == "" && v.PasswordFile == "" {
-		r.err("vcenter.password", `required: set vcenter.password: "${ENV_VAR}" or vcenter.passwordFile`)
+		r.err("vcenter.password", `required: set vcenter.password: "${ENV_VAR}" or vcenter.passwordFile (or export GOVC_PASSWORD)`)
 	}
 	var trust []string
 	if v.CAFile != "" {
@@ -95,14 +99,14 @@ func validateVCenter(c *Cluster, r *report) {
 	if v.Insecure {
 		r.warn("vcenter.insecure", "TLS certificate verification of vCenter is off; anyone on the path can read the vCenter password")
 	}
-	required(r, "vcenter.datacenter", v.Datacenter)
+	requiredOr(r, "vcenter.datacenter", v.Datacenter, "GOVC_DATACENTER")
 	switch {
 	case v.Datastore != "" && v.DatastoreCluster != "":
 		r.err("vcenter.datastoreCluster", "set vcenter.datastore or vcenter.datastoreCluster, not both")
 	case v.Datastore == "" && v.DatastoreCluster == "":
-		r.err("vcenter.datastore", "required: set vcenter.datastore (or vcenter.datastoreCluster for a datastore cluster)")
+		r.err("vcenter.datastore", "required: set vcenter.datastore (or vcenter.datastoreCluster for a datastore cluster; or export GOVC_DATASTORE)")
 	}
-	required(r, "vcenter.network", v.Network)
+	requiredOr(r, "vcenter.network", v.Network, "GOVC_NETWORK")
 	if v.Cluster != "" && v.ResourcePool != "" {
 		r.err("vcenter.resourcePool", "set vcenter.cluster or vcenter.resourcePool, not both")
 	}
@@ -157,9 +161,8 @@ func validDomain(s string) bool {
 func validateSSH(c *Cluster, r *report) {
 	s := c.SSH
 	checkPort(r, "ssh.port", s.Port)
-	if s.KeyFile == "" && !s.Agent && !s.Password.IsSet() && s.Password.Ref == "" && s.PasswordFile == "" {
-		r.err("ssh", "no login method: set ssh.keyFile, ssh.agent: true, or ssh.password / ssh.passwordFile")
-	}
+	// No login method written: OpenSSH's conventions apply (~/.ssh/config,
+	// ssh-agent, ~/.ssh/id_*); CheckFiles checks that one of them exists.
 	if s.KeyFile == "" && (s.KeyPassphrase.Ref != "" || s.KeyPassphrase.IsSet() || s.KeyPassphraseFile != "") {
 		r.err("ssh.keyPassphrase", "a key passphrase needs ssh.keyFile")
 	}

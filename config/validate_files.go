@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -61,10 +62,7 @@ const maxKeyFileSize = 1 << 20
 // do this (a config is checked in tests and by the wizard without the
 // files); the error is *Errors with the fields' lines.
 func (c *Cluster) CheckFiles() error {
-	r := newReport(c.Path)
-	if c.pos != nil {
-		r.pos, r.keyPos = c.pos, c.keyPos
-	}
+	r := reportFor(c)
 	checkFiles(c, r)
 	if len(r.errs) > 0 {
 		e := &Errors{File: c.Path, List: r.errs}
@@ -75,6 +73,11 @@ func (c *Cluster) CheckFiles() error {
 }
 
 func checkFiles(c *Cluster, r *report) {
+	if s := c.SSH; s.KeyFile == "" && !s.Agent && !s.Password.IsSet() && s.PasswordFile == "" {
+		if msg := checkOpenSSHDefaults(); msg != "" {
+			r.err("ssh", msg)
+		}
+	}
 	if kf := c.SSH.KeyFile; kf != "" {
 		if msg := checkPrivateKey(kf, c.SSH.KeyPassphrase.Value()); msg != "" {
 			r.err("ssh.keyFile", msg)
@@ -196,4 +199,32 @@ func checkRegularFile(path, what string) string {
 		return fmt.Sprintf("%s is not a regular file (want %s)", path, what)
 	}
 	return ""
+}
+
+// defaultIdentityNames are the keys OpenSSH's ssh tries in ~/.ssh when no
+// IdentityFile is configured (installer/ssh tries the same).
+var defaultIdentityNames = []string{"id_rsa", "id_ecdsa", "id_ecdsa_sk", "id_ed25519", "id_ed25519_sk", "id_xmss", "id_dsa"}
+
+// checkOpenSSHDefaults says why no login would be possible when the
+// config names no login method: no ssh-agent, no ~/.ssh/config (which may
+// name keys per host), no default key; "" when one of them is there.
+func checkOpenSSHDefaults() string {
+	if os.Getenv("SSH_AUTH_SOCK") != "" {
+		return ""
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "no login method: set ssh.keyFile, ssh.agent: true, or ssh.password / ssh.passwordFile (no home directory to find keys in: " + err.Error() + ")"
+	}
+	if st, err := os.Stat(filepath.Join(home, ".ssh", "config")); err == nil && st.Mode().IsRegular() {
+		return ""
+	}
+	for _, name := range defaultIdentityNames {
+		if st, err := os.Stat(filepath.Join(home, ".ssh", name)); err == nil && st.Mode().IsRegular() {
+			return ""
+		}
+	}
+	return fmt.Sprintf("no login method: none is set (ssh.keyFile, ssh.agent: true, ssh.password / ssh.passwordFile) and none is found the OpenSSH way: "+
+		"SSH_AUTH_SOCK is not set (no ssh-agent), there is no %s and no key %s/{id_ed25519,id_rsa,id_ecdsa}",
+		filepath.Join(home, ".ssh", "config"), filepath.Join(home, ".ssh"))
 }

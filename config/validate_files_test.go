@@ -194,3 +194,50 @@ func TestCheckFilesCABundle(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Without a login method in the file, OpenSSH's conventions apply; the
+// check fails only when none of them can work.
+func TestNoLoginMethodFallsBackToOpenSSHDefaults(t *testing.T) {
+	clearGovc(t)
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "dcos_generate_config.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	y := strings.Replace(baseYAML, "  keyFile: key\n", "  user: centos\n", 1)
+	y = strings.NewReplacer("{{FOLDER}}", "dcos", "{{EXTRA}}", "").Replace(y)
+	t.Setenv("VCENTER_PASSWORD", "vc-pw")
+	c, _, err := Parse([]byte(y), filepath.Join(dir, "cluster.yaml"))
+	if err != nil {
+		t.Fatalf("no login method in the file is valid: %v", err)
+	}
+	err = c.CheckFiles()
+	if err == nil || !strings.Contains(err.Error(), "ssh: no login method") || !strings.Contains(err.Error(), "SSH_AUTH_SOCK is not set") ||
+		!strings.Contains(err.Error(), filepath.Join(home, ".ssh")) {
+		t.Fatalf("nothing to log in with: %v", err)
+	}
+	for _, setup := range []func(){
+		func() { t.Setenv("SSH_AUTH_SOCK", "/run/agent.sock") },
+		func() { writeFile(t, filepath.Join(home, ".ssh", "id_ed25519")) },
+		func() { writeFile(t, filepath.Join(home, ".ssh", "config")) },
+	} {
+		t.Setenv("SSH_AUTH_SOCK", "")
+		os.RemoveAll(filepath.Join(home, ".ssh"))
+		setup()
+		if err := c.CheckFiles(); err != nil {
+			t.Errorf("with an OpenSSH default in place: %v", err)
+		}
+	}
+}
+
+func writeFile(t *testing.T, path string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

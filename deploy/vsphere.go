@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,16 +42,31 @@ const (
 )
 
 type vsphereCluster struct {
-	o    VSphereOptions
-	mc   *marathon.Client
-	jump *ssh.Client // through cluster.yaml's ssh.jumpHost, or nil
+	o        VSphereOptions
+	mc       *marathon.Client
+	jump     *ssh.Client // the nodes' jump host (ssh.jumpHost, or ProxyJump in ~/.ssh/config), or nil
+	jumpHost string
+	mu       sync.Mutex
+	warns    []string // ~/.ssh/config problems, once each
 }
 
 // ConnectVSphere reaches Marathon through Admin Router on the first master
-// that answers (through ssh.jumpHost when cluster.yaml has one).
+// that answers (through the nodes' jump host when they have one).
 func ConnectVSphere(ctx context.Context, o VSphereOptions) (Cluster, error) {
 	v := &vsphereCluster{o: o}
-	base := installer.SSHConfig(o.Config)
+	var masters []string
+	for _, n := range installer.WantedNodes(o.Config) {
+		if n.Role == installer.RoleMaster {
+			masters = append(masters, n.IP)
+		}
+	}
+	if len(masters) == 0 {
+		return nil, errors.New("vsphere: no master in cluster.yaml")
+	}
+	base, err := v.sshConfig(masters[0])
+	if err != nil {
+		return nil, err
+	}
 	dial := (&net.Dialer{Timeout: 10 * time.Second}).DialContext
 	if base.Jump != nil {
 		jc := *base.Jump
@@ -59,7 +75,7 @@ func ConnectVSphere(ctx context.Context, o VSphereOptions) (Cluster, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vsphere: connect to the jump host: %w", err)
 		}
-		v.jump = c
+		v.jump, v.jumpHost = c, jc.Host
 		dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return c.DialContext(ctx, network, addr)
 		}
@@ -68,10 +84,8 @@ func ConnectVSphere(ctx context.Context, o VSphereOptions) (Cluster, error) {
 	urls := []string{o.URL}
 	if o.URL == "" {
 		urls = nil
-		for _, n := range installer.WantedNodes(o.Config) {
-			if n.Role == installer.RoleMaster {
-				urls = append(urls, "http://"+n.IP)
-			}
+		for _, ip := range masters {
+			urls = append(urls, "http://"+ip)
 		}
 	}
 	var errs []error
@@ -90,10 +104,28 @@ func ConnectVSphere(ctx context.Context, o VSphereOptions) (Cluster, error) {
 		errs = append(errs, err)
 	}
 	v.Close()
-	if len(errs) == 0 {
-		return nil, errors.New("vsphere: no master in cluster.yaml")
-	}
 	return nil, fmt.Errorf("vsphere: no master's Admin Router answered for Marathon: %w", errors.Join(errs...))
+}
+
+// sshConfig is how the installer reaches the node at ip (cluster.yaml's
+// ssh section completed by ~/.ssh/config), with few attempts: a survey
+// must not wait for an agent that is down.
+func (v *vsphereCluster) sshConfig(ip string) (ssh.Config, error) {
+	cfg, err := installer.NodeSSHConfig(v.o.Config, ip, func(w string) {
+		v.mu.Lock()
+		defer v.mu.Unlock()
+		if !slices.Contains(v.warns, w) {
+			v.warns = append(v.warns, w)
+		}
+	})
+	if err != nil {
+		return cfg, err
+	}
+	cfg.MaxAttempts, cfg.ConnectTimeout = 2, agentConnect
+	if v.jump != nil && cfg.Jump != nil && cfg.Jump.Host == v.jumpHost {
+		cfg.Via, cfg.Jump = v.jump, nil // share the one connection to the jump host
+	}
+	return cfg, nil
 }
 
 func (v *vsphereCluster) Name() string               { return VSphere }
@@ -168,8 +200,8 @@ func (v *vsphereCluster) Archives(ctx context.Context) ([]AgentArchive, []string
 	if err != nil {
 		return nil, nil, err
 	}
-	var warns []string
 	registered := map[string]bool{}
+	var warns []string
 	for _, a := range list {
 		registered[a.IP] = true
 	}
@@ -192,6 +224,9 @@ func (v *vsphereCluster) Archives(ctx context.Context) ([]AgentArchive, []string
 	}
 	wg.Wait()
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	v.mu.Lock()
+	warns = append(warns, v.warns...)
+	v.mu.Unlock()
 	return out, warns, nil
 }
 
@@ -199,10 +234,10 @@ func (v *vsphereCluster) survey(ctx context.Context, a mesosAgent) AgentArchive 
 	r := AgentArchive{Name: a.IP, IP: a.IP, Role: a.Role}
 	ctx, cancel := context.WithTimeout(ctx, agentWork)
 	defer cancel()
-	cfg := installer.SSHConfig(v.o.Config)
-	cfg.Host, cfg.MaxAttempts, cfg.ConnectTimeout = a.IP, 2, agentConnect
-	if v.jump != nil {
-		cfg.Jump, cfg.Via = nil, v.jump
+	cfg, err := v.sshConfig(a.IP)
+	if err != nil {
+		r.State, r.Detail = ArchiveUnreachable, err.Error()
+		return r
 	}
 	c, err := ssh.Dial(ctx, cfg)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/deploy"
 	"github.com/dcos-vsphere/dcos-vsphere/lab"
 	"github.com/dcos-vsphere/dcos-vsphere/lab/dcos19"
@@ -35,7 +36,7 @@ type flow struct {
 	*cluster
 	acs      *lab.ACS
 	acr      lab.ACR
-	pwFile   string // the registry password cluster.yaml names (admin password 2)
+	pwFile   string // the registry password cluster.yaml names (the lab's admin password 2)
 	app, pin string // app definitions
 }
 
@@ -193,7 +194,7 @@ func TestIntegrationToProduction(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(f.pwFile, []byte(pw+"\n"), 0o600); err != nil { // cluster.yaml gets the new password
+		if err := os.WriteFile(f.pwFile, []byte(pw+"\n"), 0o600); err != nil { // cluster.yaml (and the lab's file) get the new password
 			t.Fatal(err)
 		}
 		d3 := f.push(t, "myapp:rotated")
@@ -251,15 +252,12 @@ func newFlow(t *testing.T, l *lab.Lab) *flow {
 		t.Fatal("the e2e lab has no ACS world")
 	}
 	c := newCluster(t, l, "flow", 27, 1, 2, 0)
-	f := &flow{cluster: c, acs: l.ACS(), acr: l.ACR(), pwFile: filepath.Join(c.Dir, "registry-password")}
-	pw, err := os.ReadFile(f.acr.AdminPasswordFiles[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(f.pwFile, pw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c.Registry = f.sections(f.acr.Admin, f.pwFile)
+	f := &flow{cluster: c, acs: l.ACS(), acr: l.ACR()}
+	// The lab's own file: other tests share the registry, and the file
+	// follows a regenerated password.
+	f.pwFile = f.acr.AdminPasswordFiles[1]
+	c.Registry, c.ACS = f.registry(f.acr.Admin, f.pwFile), config.ACS{MasterFQDN: f.acs.MasterFQDN(), SSHPort: 2200, User: f.acs.User(),
+		KeyFile: f.acs.KeyFile(), KnownHostsFile: filepath.Join(c.Dir, "acs_known_hosts")}
 	c.write(t)
 	f.app = f.writeApp(t, "myapp.json", `{"id": "/e2e/myapp", "instances": 2, "cpus": 0.1, "mem": 32,
 	  "container": {"type": "DOCKER", "docker": {"image": "placeholder", "network": "BRIDGE", "portMappings": [{"containerPort": 80, "hostPort": 0}]}},
@@ -267,25 +265,17 @@ func newFlow(t *testing.T, l *lab.Lab) *flow {
 	return f
 }
 
-// sections are cluster.yaml's registry and acs sections with these
-// registry credentials.
-func (f *flow) sections(user, pwFile string) string {
-	return fmt.Sprintf("registry:\n  server: %s\n  username: %s\n  passwordFile: %s\n  caFile: %s\n  checkImage: samples/hello:1.0\n"+
-		"acs:\n  masterFQDN: %s\n  sshPort: 2200\n  user: azureuser\n  keyFile: %s\n  knownHostsFile: %s\n",
-		f.acr.Host, user, pwFile, f.acr.CAFile, f.acs.MasterFQDN(), f.acs.KeyFile(), filepath.Join(f.Dir, "acs_known_hosts"))
+// registry is cluster.yaml's registry section with these credentials.
+func (f *flow) registry(user, pwFile string) config.Registry {
+	return config.Registry{Server: f.acr.Host, Username: user, PasswordFile: pwFile, CAFile: f.acr.CAFile, CheckImage: f.acr.Image}
 }
 
 // variant writes a copy of cluster.yaml with other registry credentials.
 func (f *flow) variant(t *testing.T, name, user, pwFile string) string {
-	b, err := os.ReadFile(f.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(f.Dir, name+".yaml")
-	if err := os.WriteFile(p, []byte(strings.Replace(string(b), f.Registry, f.sections(user, pwFile), 1)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	v := *f.cluster
+	v.Path, v.Registry = filepath.Join(f.Dir, name+".yaml"), f.registry(user, pwFile)
+	v.write(t)
+	return v.Path
 }
 
 func (f *flow) writeApp(t *testing.T, name, body string) string {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -122,7 +123,7 @@ func TestAddAgentsResumesAndRefusesDrift(t *testing.T) {
 	}
 	c.assertHealthy(t, c.Name+"-agent-2")
 
-	c.Extra = "  config:\n    telemetry_enabled: true\n"
+	c.DCOSConfig = map[string]any{"telemetry_enabled": true}
 	c.write(t)
 	r = run(t, 5*time.Minute, "add-agents", "--config", c.Path, "--agents", "1")
 	if r.Exit != 2 || !strings.Contains(r.Stderr, "changed since the cluster was installed") {
@@ -318,10 +319,12 @@ func TestLinkCutDuringHealthConverges(t *testing.T) {
 	defer c.destroy(t)
 	var linkUp time.Time
 	var once sync.Once
+	var cut atomic.Bool
 	done := make(chan struct{})
 	r := runWatching(t, 10*time.Minute, nil, func(e installer.Event) {
 		if e.Kind == installer.PhaseStarted && e.PhaseID == installer.PhaseHealth {
 			once.Do(func() {
+				cut.Store(true)
 				h, _ := l.Host(c.masters()[0])
 				if err := h.LinkDown(); err != nil {
 					t.Error(err)
@@ -337,6 +340,9 @@ func TestLinkCutDuringHealthConverges(t *testing.T) {
 			})
 		}
 	}, "install", "--config", c.Path, "--node-timeout", "5m")
+	if !cut.Load() {
+		t.Fatalf("the install never reached the health phase (exit %d):\n%s", r.Exit, tail(r.Stderr, 20))
+	}
 	<-done
 	ok(t, r, "install with a link cut during the health wait")
 	if d := time.Since(linkUp); d > 15*time.Second {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 )
 
@@ -210,8 +212,11 @@ func TestChangedHostKeyRefused(t *testing.T) {
 func TestSudoPasswordAndNoSecretLeaks(t *testing.T) {
 	l := needLab(t)
 	c := newCluster(t, l, "sudo", 110, 1, 0, 0)
-	const right, wrong, registry = "Right-Sudo-Pw-7731", "Wrong-Sudo-Pw-4419", "Reg-Secret-Pw-9902"
-	c.Registry = "registry:\n  server: acr.example.test\n  username: ci\n  password: ${E2E_REGISTRY_PW}\n"
+	const right, wrong = "Right-Sudo-Pw-7731", "Wrong-Sudo-Pw-4419"
+	// The lab registry, its password given by environment variable.
+	c.Registry = labRegistry(l, 0)
+	registry := readSecret(t, c.Registry.PasswordFile)
+	c.Registry.PasswordFile, c.Registry.Password = "", config.Secret{Ref: "${E2E_REGISTRY_PW}"}
 	c.write(t)
 	env := []string{"E2E_REGISTRY_PW=" + registry}
 	ok(t, runWatching(t, 10*time.Minute, env, func(installer.Event) {}, "install", "--config", c.Path), "install")
@@ -265,6 +270,11 @@ func TestSudoPasswordAndNoSecretLeaks(t *testing.T) {
 		}
 		return nil
 	})
+	// Every file the bootstrap node serves, fetched as anyone could.
+	for f, body := range servedBytes(t, c) {
+		texts["served "+f] = string(body)
+	}
+	secrets = append(secrets, base64.StdEncoding.EncodeToString([]byte(c.Registry.Username+":"+registry)))
 	for where, text := range texts {
 		for _, s := range secrets {
 			if strings.Contains(text, s) {
@@ -299,7 +309,7 @@ ip -4 route get `+c.masterIPs[0]+` | awk '{for (i = 1; i < NF; i++) if ($i == "s
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.IPDetect = "method: script\n    script: " + script
+	c.IPDetect = config.IPDetect{Method: "script", Script: script}
 	c.write(t)
 	r := run(t, 10*time.Minute, "install", "--config", c.Path)
 	if r.Exit != 1 {

@@ -17,9 +17,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"text/template"
 	"time"
 
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 	"github.com/dcos-vsphere/dcos-vsphere/lab"
@@ -90,9 +90,10 @@ func needLab(t *testing.T) *lab.Lab {
 			DatastoreCapacity: 512 << 40,
 			VCenterAddr:       "127.0.0.1:0",
 			Log:               os.Stderr,
-			// The ACS world for the promotion flow (deploy_test.go); its load
-			// balancer at .5, below every cluster's address block.
-			ACS: &lab.ACSOptions{Subnet: e2eNet.Inner, PublicAddr: testnet.Addr(e2eNet.Subnet, 5)},
+			// The ACS world beside it (1 master, 2 private + 1 public agent)
+			// on the inner network; its load balancer at offset 39 of the
+			// lab subnet, outside every test cluster's address block.
+			ACS: &lab.ACSOptions{Subnet: e2eNet.Inner, PublicAddr: netip.MustParseAddr(addr(e2eNet.Subnet, 39, 0))},
 		})
 	})
 	if labErr != nil {
@@ -111,65 +112,16 @@ type cluster struct {
 	Masters, Agents, PublicAgents  int
 	AgentRange, PublicRange        string
 	Installer                      string
-	Extra                          string // appended under dcos:
-	IPDetect                       string // under dcos.ipDetect (default method: route)
-	Registry                       string // a registry: section
-	SudoPassword                   string // ssh.sudoPassword
+	DCOSConfig                     map[string]any  // dcos.config
+	IPDetect                       config.IPDetect // dcos.ipDetect (default method: route)
+	Registry                       config.Registry
+	ACS                            config.ACS
+	SudoPassword                   string // ssh.sudoPassword: an "${ENV}" reference
 	Folder                         string // vcenter.folder (default e2e-<name>)
 	VCenterURL                     string // vcenter.url (default: the lab's)
 	lab                            *lab.Lab
 	masterIPs, agentIPs, publicIPs []string
 }
-
-var clusterYAML = template.Must(template.New("c").Parse(`name: {{.Name}}
-vcenter:
-  url: {{.URL}}
-  username: {{.User}}
-  passwordFile: {{.PasswordFile}}
-  thumbprint: "{{.Thumbprint}}"
-  datacenter: DC0
-  cluster: DC0_C0
-  datastore: LocalDS_0
-  folder: {{.Folder}}
-  network: VM Network
-template:
-  name: centos7-template
-network:
-  gateway: {{.Gateway}}
-  prefix: 24
-  dns: [{{.Gateway}}]
-nodes:
-  bootstrap:
-    name: {{.Name}}-bootstrap
-    ip: {{.Bootstrap}}
-  masters:
-    count: {{.Masters}}
-    ipRange: {{.MasterRange}}
-    namePrefix: {{.Name}}-master-
-{{- if .Agents}}
-  agents:
-    count: {{.Agents}}
-    ipRange: {{.AgentRange}}
-    namePrefix: {{.Name}}-agent-
-{{- end}}
-{{- if .PublicAgents}}
-  publicAgents:
-    count: {{.PublicAgents}}
-    ipRange: {{.PublicRange}}
-    namePrefix: {{.Name}}-public-
-{{- end}}
-ssh:
-  user: centos
-  keyFile: {{.KeyFile}}
-{{- if .SudoPassword}}
-  sudoPassword: "{{.SudoPassword}}"
-{{- end}}
-dcos:
-  installer: {{.Installer}}
-  ipDetect:
-    {{.IPDetect}}
-{{.Extra}}
-{{.Registry}}`))
 
 // addr is the address at offset base+off in subnet.
 func addr(subnet netip.Prefix, base, off int) string {
@@ -184,7 +136,7 @@ func newCluster(t testing.TB, l *lab.Lab, name string, base, masters, agents, pu
 	t.Helper()
 	subnet := l.Subnet()
 	c := &cluster{Name: name, Dir: t.TempDir(), Base: base, Masters: masters, Agents: agents, PublicAgents: public, lab: l,
-		Installer: l.InstallerPath(), IPDetect: "method: route"}
+		Installer: l.InstallerPath(), IPDetect: config.IPDetect{Method: "route"}}
 	for i := 0; i < masters; i++ {
 		c.masterIPs = append(c.masterIPs, addr(subnet, base, 1+i))
 	}
@@ -203,25 +155,44 @@ func newCluster(t testing.TB, l *lab.Lab, name string, base, masters, agents, pu
 	return c
 }
 
+// write writes the cluster's cluster.yaml with config.Marshal: the tests
+// read and write configs by the same schema as users and the lab.
 func (c *cluster) write(t testing.TB) {
 	t.Helper()
 	url, thumb, user, pwFile := c.lab.VCenter()
 	if c.VCenterURL != "" {
 		url = c.VCenterURL
 	}
-	var b bytes.Buffer
-	err := clusterYAML.Execute(&b, map[string]any{
-		"Name": c.Name, "URL": url, "User": user, "PasswordFile": pwFile, "Thumbprint": thumb,
-		"Gateway": c.lab.Gateway().String(), "Bootstrap": addr(c.lab.Subnet(), c.Base, 0),
-		"Masters": c.Masters, "MasterRange": c.masterIPs[0] + "-" + c.masterIPs[len(c.masterIPs)-1],
-		"Agents": c.Agents, "AgentRange": c.AgentRange, "PublicAgents": c.PublicAgents, "PublicRange": c.PublicRange,
-		"KeyFile": c.lab.KeyFile(), "Installer": c.Installer, "Extra": c.Extra,
-		"IPDetect": c.IPDetect, "Registry": c.Registry, "SudoPassword": c.SudoPassword, "Folder": c.folder(),
-	})
+	gw := c.lab.Gateway().String()
+	cc := config.Cluster{
+		Name: c.Name,
+		VCenter: config.VCenter{URL: url, Username: user, PasswordFile: pwFile, Thumbprint: thumb,
+			Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", Folder: c.folder(), Network: "VM Network"},
+		Template: config.Template{Name: "centos7-template"},
+		Network:  config.Network{Gateway: gw, Prefix: 24, DNS: []string{gw}},
+		Nodes: config.Nodes{
+			Bootstrap: config.Node{Name: c.Name + "-bootstrap", IP: addr(c.lab.Subnet(), c.Base, 0)},
+			Masters:   config.NodeGroup{Count: c.Masters, IPRange: c.masterIPs[0] + "-" + c.masterIPs[len(c.masterIPs)-1], NamePrefix: c.Name + "-master-"},
+		},
+		SSH:      config.SSH{User: "centos", KeyFile: c.lab.KeyFile()},
+		DCOS:     config.DCOS{Installer: c.Installer, IPDetect: c.IPDetect, Config: c.DCOSConfig},
+		Registry: c.Registry,
+		ACS:      c.ACS,
+	}
+	if c.Agents > 0 {
+		cc.Nodes.Agents = config.NodeGroup{Count: c.Agents, IPRange: c.AgentRange, NamePrefix: c.Name + "-agent-"}
+	}
+	if c.PublicAgents > 0 {
+		cc.Nodes.PublicAgents = config.NodeGroup{Count: c.PublicAgents, IPRange: c.PublicRange, NamePrefix: c.Name + "-public-"}
+	}
+	if c.SudoPassword != "" {
+		cc.SSH.SudoPassword = config.Secret{Ref: c.SudoPassword}
+	}
+	doc, err := config.Marshal(cc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(c.Path, b.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(c.Path, doc, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

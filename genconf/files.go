@@ -25,8 +25,9 @@ type Files struct {
 	secret   bool
 }
 
-// HasSecrets reports whether ConfigYAML holds a secret (registry
-// credentials or a secret pass-through key); WriteDir then makes it 0600.
+// HasSecrets reports whether ConfigYAML holds a secret (a secret
+// pass-through key such as exhibitor_admin_password); WriteDir then makes
+// it 0600. Registry credentials never go into it.
 func (f *Files) HasSecrets() bool { return f.secret }
 
 // Redacted is ConfigYAML with every secret value replaced by **HIDDEN**:

@@ -58,7 +58,8 @@ type NodeResult struct {
 	DCOS DCOSState `json:"dcos"`
 	// Health is "healthy", what failed, or "" when not checked.
 	Health string `json:"health,omitempty"`
-	// InConfig is false for agents beyond the config (added by add-agents).
+	// InConfig is false for VMs of the cluster the config file does not
+	// describe (add-agents writes the agents it adds into the file).
 	InConfig bool `json:"inConfig"`
 	// Identity says why the machine at the node's address is refused
 	// (not the VM it should be, another cluster's node); "" when proven.
@@ -349,7 +350,7 @@ func (res *Result) WriteStatus(w io.Writer) error {
 	}
 	tw.Flush()
 	if extra {
-		b.WriteString("* not in the config: added by add-agents (kept by install)\n")
+		b.WriteString("* a VM of this cluster that the config file does not describe (install keeps it; add it to the file)\n")
 	}
 	for _, n := range res.Nodes {
 		switch {

@@ -30,21 +30,6 @@ const (
 // the config's user, auth, port, jump host and known_hosts file. Every
 // secret the config holds is redacted from output lines and errors.
 func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
-	base := SSHConfig(c)
-	for _, cfg := range []*ssh.Config{&base, base.Jump} {
-		if cfg != nil {
-			cfg.MaxAttempts, cfg.FirstConnectTimeout = sshAttempts, sshFirstConnect
-			cfg.BackoffInitial, cfg.BackoffMax = sshBackoffInitial, sshBackoffMax
-		}
-	}
-	return &sshDialer{base: base, events: events}
-}
-
-// SSHConfig is the config's SSH settings for the cluster's nodes (user,
-// auth, port, known_hosts, jump host; Host left empty), with every secret
-// the config holds registered for redaction. Retries are ssh's defaults:
-// commands outside install (deploy's agent survey) use it as it is.
-func SSHConfig(c *config.Cluster) ssh.Config {
 	red := ssh.NewRedactor()
 	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password} {
 		if s.IsSet() {
@@ -52,44 +37,83 @@ func SSHConfig(c *config.Cluster) ssh.Config {
 		}
 	}
 	base := ssh.Config{
-		Port:           c.SSH.Port,
-		User:           c.SSH.User,
-		KeyFile:        c.SSH.KeyFile,
-		KeyPassphrase:  c.SSH.KeyPassphrase.Value(),
-		UseAgent:       c.SSH.Agent,
-		Password:       c.SSH.Password.Value(),
-		SudoPassword:   c.SSH.SudoPassword.Value(),
-		KnownHostsFile: c.SSH.KnownHostsFile,
-		Redactor:       red,
+		Port:                explicitPort(c, "ssh.port", c.SSH.Port),
+		User:                explicitUser(c, "ssh.user", c.SSH.User),
+		KeyFile:             c.SSH.KeyFile,
+		KeyPassphrase:       c.SSH.KeyPassphrase.Value(),
+		UseAgent:            c.SSH.Agent,
+		Password:            c.SSH.Password.Value(),
+		SudoPassword:        c.SSH.SudoPassword.Value(),
+		KnownHostsFile:      c.SSH.KnownHostsFile,
+		MaxAttempts:         sshAttempts,
+		FirstConnectTimeout: sshFirstConnect,
+		BackoffInitial:      sshBackoffInitial,
+		BackoffMax:          sshBackoffMax,
+		Redactor:            red,
+	}
+	res := ssh.NewResolver("", config.DefaultSSHUser)
+	for _, p := range res.User.Problems {
+		events.Emit(Event{Kind: Warning, Message: "ssh config " + p})
 	}
 	if j := c.SSH.JumpHost; j != nil {
 		jump := base
-		jump.Host, jump.Port, jump.SudoPassword, jump.Jump = j.Host, j.Port, "", nil
-		if j.User != "" {
-			jump.User = j.User
+		jump.Host, jump.Port, jump.SudoPassword, jump.Jump = j.Host, explicitPort(c, "ssh.jumpHost.port", j.Port), "", nil
+		// jumpHost.user defaults to ssh.user, unless ~/.ssh/config names
+		// the jump host's user.
+		jump.User = j.User
+		if !c.IsSet("ssh.jumpHost.user") && j.User == c.SSH.User {
+			if h, _ := res.User.Host(j.Host); h.User != "" {
+				jump.User = ""
+			}
 		}
 		if j.KeyFile != "" {
 			jump.KeyFile = j.KeyFile
 		}
 		base.Jump = &jump
 	}
-	return base
+	return &sshDialer{base: base, events: events, resolver: res}
+}
+
+// explicitUser is a user the config gives (written in the file, or not
+// the default), else "": ~/.ssh/config or the default then decide.
+func explicitUser(c *config.Cluster, path, user string) string {
+	if c.IsSet(path) || user != config.DefaultSSHUser {
+		return user
+	}
+	return ""
+}
+
+// explicitPort is explicitUser for a port (0 when not given).
+func explicitPort(c *config.Cluster, path string, port int) int {
+	if c.IsSet(path) || (port != config.DefaultSSHPort && port != 0) {
+		return port
+	}
+	return 0
 }
 
 type sshDialer struct {
-	base   ssh.Config
-	events Sink
+	base     ssh.Config
+	events   Sink
+	resolver *ssh.Resolver
+}
+
+// forHost is the connection config of the node at ip: the config's
+// settings completed by ~/.ssh/config, ssh-agent and the default keys.
+func (d *sshDialer) forHost(ip string) (ssh.Config, error) {
+	cfg := d.base
+	cfg.Host = ip
+	return d.resolver.Resolve(cfg)
 }
 
 // Answers probes ip's SSH port: a connection accepted or refused means a
 // host is there. Through the jump host when there is one (the nodes'
 // network may be reachable only from there).
 func (d *sshDialer) Answers(ctx context.Context, ip string) (bool, error) {
-	port := d.base.Port
-	if port == 0 {
-		port = 22
+	cfg, err := d.forHost(ip)
+	if err != nil {
+		return false, err
 	}
-	return ssh.Answers(ctx, d.base, net.JoinHostPort(ip, strconv.Itoa(port)))
+	return ssh.Answers(ctx, cfg, cfg.Addr())
 }
 
 // Forget removes ip's known_hosts entries (its VM was destroyed).
@@ -98,17 +122,18 @@ func (d *sshDialer) Forget(ip string) error {
 	if file == "" {
 		return nil
 	}
-	port := d.base.Port
 	addr := ip
-	if port != 0 && port != 22 {
-		addr = net.JoinHostPort(ip, strconv.Itoa(port))
+	if cfg, err := d.forHost(ip); err == nil && cfg.Port != 0 && cfg.Port != 22 {
+		addr = net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
 	}
 	return ssh.ForgetHost(file, addr)
 }
 
 func (d *sshDialer) Dial(ctx context.Context, name, ip string, fresh bool) (Conn, error) {
-	cfg := d.base
-	cfg.Host = ip
+	cfg, err := d.forHost(ip)
+	if err != nil {
+		return nil, err
+	}
 	cfg.FreshHost = fresh
 	cfg.Log = func(msg string) { d.events.Emit(Event{Kind: Warning, Node: name, Message: msg}) }
 	cfg.OnRetry = func(attempt int, wait time.Duration, err error) {
@@ -162,3 +187,11 @@ func (s *sshConn) WriteFile(ctx context.Context, data []byte, remotePath string,
 
 func (s *sshConn) HostKey() string { return s.c.HostKeyFingerprint() }
 func (s *sshConn) Close() error    { return s.c.Close() }
+
+// NodeSSHConfig is the connection config the installer uses for the node
+// at ip (for commands that dial a node themselves); warn receives
+// problems with ~/.ssh/config.
+func NodeSSHConfig(c *config.Cluster, ip string, warn func(string)) (ssh.Config, error) {
+	d := NewSSHDialer(c, SinkFunc(func(e Event) { warn(e.Message) })).(*sshDialer)
+	return d.forHost(ip)
+}

@@ -3,9 +3,9 @@ package lab
 import (
 	"fmt"
 	"net/netip"
-	"os"
-	"strings"
-	"text/template"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
+	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
 )
 
 // Topology is how many nodes of each role the generated cluster.yaml asks
@@ -30,68 +30,6 @@ const (
 	publicAgentOffset = 31
 	groupCapacity     = 10
 )
-
-var clusterTemplate = template.Must(template.New("cluster").Parse(`# cluster.yaml for the dcos-vsphere lab in {{.Dir}}
-# (written by the lab; install with: dcos-vsphere install --config {{.Path}})
-name: lab
-vcenter:
-  url: {{.URL}}
-  username: {{.User}}
-  passwordFile: {{.PasswordFile}}
-  thumbprint: "{{.Thumbprint}}"
-  datacenter: DC0
-  cluster: DC0_C0
-  datastore: LocalDS_0
-  folder: dcos-lab
-  network: VM Network
-template:
-  name: centos7-template
-network:
-  gateway: {{.Gateway}}
-  prefix: {{.Prefix}}
-  dns: [{{.Gateway}}]
-nodes:
-  bootstrap:
-    name: bootstrap
-    ip: {{.Bootstrap}}
-  masters:
-    count: {{.Masters}}
-    ipRange: {{.MasterRange}}
-{{- if .Agents}}
-  agents:
-    count: {{.Agents}}
-    ipRange: {{.AgentRange}}
-{{- end}}
-{{- if .PublicAgents}}
-  publicAgents:
-    count: {{.PublicAgents}}
-    ipRange: {{.PublicRange}}
-{{- end}}
-ssh:
-  user: centos
-  keyFile: {{.KeyFile}}
-  knownHostsFile: {{.KnownHosts}}
-dcos:
-  installer: {{.Installer}}
-  ipDetect:
-    method: route
-{{- with .Registry}}
-registry:
-  server: {{.Host}}
-  username: {{.Admin}}
-  passwordFile: {{index .AdminPasswordFiles 0}}
-  caFile: {{.CAFile}}
-  checkImage: {{.Image}}
-{{- end}}
-{{- if .ACS}}
-acs:
-  masterFQDN: {{.ACS.MasterFQDN}}
-  sshPort: {{.ACS.SSHPort 0}}
-  user: {{.ACS.User}}
-  keyFile: {{.ACS.KeyFile}}
-  knownHostsFile: {{.ACS.KnownHostsFile}}
-{{- end}}
-`))
 
 // WriteClusterConfig writes a ready cluster.yaml for this lab: its vCenter
 // (URL, user, password file, pinned thumbprint, DC0/DC0_C0/LocalDS_0,
@@ -125,29 +63,43 @@ func (l *Lab) WriteClusterConfig(path string, t Topology) error {
 		return at(off).String() + "-" + at(off+n-1).String()
 	}
 	url, thumb, user, pw := l.VCenter()
-	var reg *ACR
+	c := config.Cluster{
+		Name: "lab",
+		VCenter: config.VCenter{URL: url, Username: user, PasswordFile: pw, Thumbprint: thumb,
+			Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", Folder: "dcos-lab", Network: "VM Network"},
+		Template: config.Template{Name: "centos7-template"},
+		Network:  config.Network{Gateway: l.opts.gateway().String(), Prefix: l.opts.Subnet.Bits(), DNS: []string{l.opts.gateway().String()}},
+		Nodes: config.Nodes{
+			Bootstrap: config.Node{Name: "bootstrap", IP: at(bootstrapOffset).String()},
+			Masters:   config.NodeGroup{Count: t.Masters, IPRange: span(masterOffset, t.Masters)},
+		},
+		SSH:  config.SSH{User: "centos", KeyFile: l.KeyFile(), KnownHostsFile: l.KnownHostsFile()},
+		DCOS: config.DCOS{Installer: l.InstallerPath(), IPDetect: config.IPDetect{Method: "route"}},
+	}
+	if t.Agents > 0 {
+		c.Nodes.Agents = config.NodeGroup{Count: t.Agents, IPRange: span(agentOffset, groupCapacity)}
+	}
+	if t.PublicAgents > 0 {
+		c.Nodes.PublicAgents = config.NodeGroup{Count: t.PublicAgents, IPRange: span(publicAgentOffset, groupCapacity)}
+	}
 	if t.Registry {
 		if l.acr == nil {
 			return fmt.Errorf("write lab cluster config: the lab has no registry")
 		}
-		info := l.ACR()
-		reg = &info
+		r := l.ACR()
+		c.Registry = config.Registry{Server: r.Host, Username: r.Admin, PasswordFile: r.AdminPasswordFiles[0], CAFile: r.CAFile, CheckImage: r.Image}
 	}
-	var b strings.Builder
-	err := clusterTemplate.Execute(&b, map[string]any{
-		"Dir": l.opts.Dir, "Path": path, "URL": url, "User": user, "PasswordFile": pw, "Thumbprint": thumb,
-		"Gateway": l.opts.gateway(), "Prefix": l.opts.Subnet.Bits(),
-		"Bootstrap": at(bootstrapOffset), "Masters": t.Masters, "MasterRange": span(masterOffset, t.Masters),
-		"Agents": t.Agents, "AgentRange": span(agentOffset, groupCapacity),
-		"PublicAgents": t.PublicAgents, "PublicRange": span(publicAgentOffset, groupCapacity),
-		"KeyFile": l.KeyFile(), "KnownHosts": l.KnownHostsFile(), "Installer": l.InstallerPath(),
-		"Registry": reg,
-		"ACS":      l.acs,
-	})
+	if a := l.acs; a != nil {
+		c.ACS = config.ACS{MasterFQDN: a.MasterFQDN(), SSHPort: a.SSHPort(0), User: a.User(), KeyFile: a.KeyFile(), KnownHostsFile: a.KnownHostsFile()}
+	}
+	// The same schema and comments as `dcos-vsphere init` (config.Marshal),
+	// so the lab's file is read by exactly the rules a user's is.
+	doc, err := config.Marshal(c)
 	if err != nil {
-		return err
+		return fmt.Errorf("write lab cluster config: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	head := fmt.Sprintf("# cluster.yaml for the dcos-vsphere lab in %s\n# (written by the lab; install with: dcos-vsphere install --config %s)\n", l.opts.Dir, path)
+	if err := fsutil.WriteAtomic(path, append([]byte(head), doc...), 0o600); err != nil {
 		return fmt.Errorf("write lab cluster config %s: %w", path, err)
 	}
 	return nil

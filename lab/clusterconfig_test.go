@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +20,9 @@ func checkClusterConfig(t *testing.T, l *Lab, n int) {
 	c, warnings, err := config.Load(path)
 	if err != nil {
 		t.Fatalf("config.Load of the lab's cluster.yaml: %v", err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("cluster.yaml mode: %v %v, want 0600", st.Mode(), err)
 	}
 	for _, w := range warnings {
 		t.Logf("warning: %s", w)

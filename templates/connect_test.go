@@ -117,7 +117,8 @@ func TestApplyGovcEnvFillsOnlyEmptyFields(t *testing.T) {
 	}
 	vc := config.VCenter{Datastore: "mine"}
 	templates.ApplyGovcEnv(&vc, func(k string) string { return env[k] })
-	if vc.URL != "https://vc.example/sdk" || vc.Username != "admin" || vc.Password.Value() != "pw1" {
+	// As in govc, GOVC_PASSWORD wins over the password in GOVC_URL.
+	if vc.URL != "https://vc.example/sdk" || vc.Username != "admin" || vc.Password.Value() != "pw2" {
 		t.Fatalf("URL/credentials: %q %q %q", vc.URL, vc.Username, vc.Password.Value())
 	}
 	if !vc.Insecure || vc.Datacenter != "DC9" || vc.Datastore != "mine" {

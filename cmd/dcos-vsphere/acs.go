@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -29,19 +28,13 @@ func (f *acsFlags) json() bool { return f.g != nil && f.g.json() }
 
 func (f *acsFlags) register(cmd *cobra.Command, timeout time.Duration) {
 	fs := cmd.Flags()
-	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml) with the acs section")
+	fs.StringVarP(&f.config, "config", "c", "", configFlagHelp+"; it needs the acs section")
 	fs.DurationVar(&f.timeout, "timeout", timeout, "limit for the whole command")
 }
 
 // load reads the config and checks what every acs command needs.
 func (f *acsFlags) load(cmd *cobra.Command, needACS bool) (*config.Cluster, error) {
-	if f.config == "" {
-		return nil, usageError{errors.New("--config is required")}
-	}
-	c, warnings, err := config.Load(f.config)
-	for _, w := range warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
-	}
+	c, err := loadCluster(cmd, &f.config)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +78,7 @@ func newACSSyncCmd(g *globalOptions) *cobra.Command {
 	var concurrency int
 	var pullImage string
 	cmd := &cobra.Command{
-		Use:   "sync --config FILE",
+		Use:   "sync [--config FILE]",
 		Short: "Put the shared ACR's docker.tar.gz on every ACS agent (/etc/docker.tar.gz, root 0600)",
 		Long: `sync logs in to the ACS master, lists the agents (3DT on the master, cross-checked with the
 Mesos master), and on each agent compares the sha256 of /etc/docker.tar.gz with the archive
@@ -181,7 +174,7 @@ func newACSTunnelCmd(g *globalOptions) *cobra.Command {
 	f := &acsFlags{g: g}
 	var port int
 	cmd := &cobra.Command{
-		Use:   "tunnel --config FILE [--port N]",
+		Use:   "tunnel [--config FILE] [--port N]",
 		Short: "Forward localhost:N through the ACS master to its Admin Router, for the DC/OS CLI and UI",
 		Long: `tunnel listens on 127.0.0.1:N (default 10080) and forwards every connection through the
 master's SSH connection to Admin Router on the master (127.0.0.1:80 there), like

@@ -12,6 +12,7 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/acs"
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/dcoscli"
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
 )
 
@@ -39,7 +40,7 @@ func newClustersRegisterCmd(g *globalOptions) *cobra.Command {
 		acsPort                                        int
 	)
 	cmd := &cobra.Command{
-		Use:   "register --config FILE",
+		Use:   "register [--config FILE]",
 		Short: "Write both clusters into the DC/OS CLI's configuration ($DCOS_DIR or ~/.dcos)",
 		Long: `register writes the DC/OS CLI 0.5+ entries clusters/<CLUSTER_ID>/dcos.toml (0600) for the
 vSphere cluster (dcos_url = its first master, or --vsphere-url; its id read from
@@ -140,26 +141,11 @@ func vsphereEntry(ctx context.Context, c *config.Cluster, url, id string) (dcosc
 // readClusterID reads /var/lib/dcos/cluster-id on a vSphere master over
 // SSH with the config's ssh settings (works with DC/OS auth on or off).
 func readClusterID(ctx context.Context, c *config.Cluster, name, ip string) (string, error) {
-	red := ssh.NewRedactor()
-	for _, s := range []config.Secret{c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword} {
-		if s.IsSet() {
-			red.Add(s.Value())
-		}
+	cfg, err := installer.NodeSSHConfig(c, ip, func(string) {})
+	if err != nil {
+		return "", fmt.Errorf("read the cluster id of %s: %w", name, err)
 	}
-	cfg := ssh.Config{Host: ip, Port: c.SSH.Port, User: c.SSH.User, KeyFile: c.SSH.KeyFile, KeyPassphrase: c.SSH.KeyPassphrase.Value(),
-		UseAgent: c.SSH.Agent, Password: c.SSH.Password.Value(), SudoPassword: c.SSH.SudoPassword.Value(),
-		KnownHostsFile: c.SSH.KnownHostsFile, MaxAttempts: 3, Redactor: red}
-	if j := c.SSH.JumpHost; j != nil {
-		jump := cfg
-		jump.Host, jump.Port, jump.SudoPassword = j.Host, j.Port, ""
-		if j.User != "" {
-			jump.User = j.User
-		}
-		if j.KeyFile != "" {
-			jump.KeyFile = j.KeyFile
-		}
-		cfg.Jump = &jump
-	}
+	cfg.MaxAttempts = 3
 	cl, err := ssh.Dial(ctx, cfg)
 	if err != nil {
 		return "", fmt.Errorf("read the cluster id of %s: %w", name, err)

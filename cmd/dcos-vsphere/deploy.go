@@ -31,7 +31,7 @@ type clusterFlags struct {
 
 func (f *clusterFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml)")
+	fs.StringVarP(&f.config, "config", "c", "", configFlagHelp)
 	fs.StringVar(&f.cluster, "cluster", "", "where: vsphere, acs or both (both: ACS, the integration cluster, first)")
 	fs.StringVar(&f.vsphereURL, "vsphere-url", "", "the vSphere cluster's Admin Router (default: http://<master> of cluster.yaml, each in turn)")
 	fs.StringVar(&f.tokenFile, "token-file", "", "a file with the DC/OS login token for the vSphere cluster (default $"+tokenEnv+"); needed when oauth_enabled is true")
@@ -53,13 +53,7 @@ func (f *clusterFlags) targets() ([]string, error) {
 
 // load reads the config and checks what the targets need.
 func (f *clusterFlags) load(cmd *cobra.Command, targets []string) (*config.Cluster, error) {
-	if f.config == "" {
-		return nil, usageError{errors.New("--config is required")}
-	}
-	c, warnings, err := config.Load(f.config)
-	for _, w := range warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
-	}
+	c, err := loadCluster(cmd, &f.config)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +136,7 @@ type deployFlags struct {
 func newDeployCmd(g *globalOptions) *cobra.Command {
 	f := &deployFlags{}
 	cmd := &cobra.Command{
-		Use:   "deploy APP.json --config FILE --cluster vsphere|acs|both [--image REF]",
+		Use:   "deploy APP.json [--config FILE] --cluster vsphere|acs|both [--image REF]",
 		Short: "Deploy a Marathon app on the vSphere cluster, the ACS cluster or both, with the same image digest",
 		Long: `deploy puts the Marathon app definition APP.json (as you write it for Marathon 1.4) on the
 vSphere DC/OS cluster (through a master's Admin Router), the ACS one (through the ACS
@@ -336,7 +330,7 @@ func writeDeployText(w io.Writer, res *deploy.Result) error {
 func newDeployStatusCmd(g *globalOptions) *cobra.Command {
 	f := &clusterFlags{}
 	cmd := &cobra.Command{
-		Use:   "status APP_ID --config FILE --cluster vsphere|acs|both",
+		Use:   "status APP_ID [--config FILE] --cluster vsphere|acs|both",
 		Short: "Show a deployed app on each cluster: image, digest, tasks per state and version; exit 4 when not settled",
 		Long: `status reads the app APP_ID (e.g. /myapp) from Marathon on each cluster: the image and digest
 of its current definition, its tasks per state, the versions they run (each with its

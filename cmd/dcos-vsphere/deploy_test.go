@@ -37,7 +37,7 @@ func TestDeployAndPromoteRefuseBadInput(t *testing.T) {
 		{[]string{"deploy", app, "--config", cfg, "--cluster", "azure"}, `--cluster "azure": want vsphere, acs or both`},
 		{[]string{"deploy", app, "--config", cfg, "--cluster", "acs"}, "has no acs section"},
 		{[]string{"deploy", bad, "--config", cfg, "--cluster", "vsphere"}, "bad.json:3:3: invalid JSON: invalid character '\"' after object key:value pair"},
-		{[]string{"deploy", app, "--cluster", "vsphere"}, "--config is required"},
+		{[]string{"deploy", app, "--cluster", "vsphere"}, "no --config given and no ./cluster.yaml here"},
 		{[]string{"deploy", "status", "/Bad", "--config", cfg, "--cluster", "vsphere"}, `"/Bad" is not a valid app id`},
 		{[]string{"promote", "myapp", "--config", cfg, "--to", "x"}, "--from is required"},
 		{[]string{"promote", "myapp:a", "--from", "b", "--config", cfg, "--to", "x"}, "give the source once"},

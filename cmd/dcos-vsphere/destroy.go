@@ -16,7 +16,7 @@ func newDestroyCmd(g *globalOptions) *cobra.Command {
 	var force bool
 	var only []string
 	cmd := &cobra.Command{
-		Use:   "destroy --config FILE [--force] [--vm NAME ...]",
+		Use:   "destroy [--config FILE] [--force] [--vm NAME ...]",
 		Short: "Power off and delete the cluster's VMs (only VMs this tool marked for this cluster)",
 		Long: flowHelp(`destroy removes every VM of this cluster (its cluster id, in its folder), or only
 --vm NAME, powering each off first, and forgets their SSH host keys. VMs without the
@@ -56,5 +56,6 @@ you to type the cluster name; otherwise --force is required.`, installer.Destroy
 	f.register(cmd, 0)
 	cmd.Flags().BoolVar(&force, "force", false, "do not ask")
 	cmd.Flags().StringSliceVar(&only, "vm", nil, "delete only these VMs (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("vm", completeVMNames(&f.config))
 	return cmd
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/genconf"
 )
 
@@ -18,21 +16,16 @@ import (
 func newGenconfCmd(g *globalOptions) *cobra.Command {
 	var cfgPath, outDir string
 	cmd := &cobra.Command{
-		Use:   "genconf --config FILE [--out DIR]",
+		Use:   "genconf [--config FILE] [--out DIR]",
 		Short: "Write DC/OS 1.9 genconf/config.yaml and genconf/ip-detect for a cluster config",
 		Long: `genconf renders the files dcos_generate_config.sh reads, into DIR/genconf/:
-config.yaml (0600 when it holds registry credentials or other secrets),
+config.yaml (0600 when it holds a secret pass-through key such as exhibitor_admin_password;
+registry credentials never go into it: install writes them on the agents),
 ip-detect and, when dcos.ipDetectPublic is set, ip-detect-public.
 The same config always gives the same bytes. Exit code 2 means the config
 is invalid (every problem is listed).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfgPath == "" {
-				return usageError{errors.New("genconf: --config FILE is required")}
-			}
-			c, warnings, err := config.Load(cfgPath)
-			for _, w := range warnings {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
-			}
+			c, err := loadCluster(cmd, &cfgPath)
 			if err != nil {
 				return err // *config.Errors: exit code 2
 			}
@@ -42,7 +35,7 @@ is invalid (every problem is listed).`,
 			}
 			if g.debug {
 				// Only the redacted form may be shown: config.yaml can hold
-				// registry credentials.
+				// secret pass-through keys (exhibitor_admin_password, ...).
 				fmt.Fprintf(cmd.ErrOrStderr(), "config.yaml (secrets hidden):\n%s", files.Redacted())
 			}
 			if err := files.WriteDir(outDir); err != nil {
@@ -64,7 +57,7 @@ is invalid (every problem is listed).`,
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "cluster config file (cluster.yaml)")
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", configFlagHelp)
 	cmd.Flags().StringVar(&outDir, "out", ".", "directory to write genconf/ into")
 	return cmd
 }

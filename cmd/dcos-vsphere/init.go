@@ -8,8 +8,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/spf13/cobra"
+
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
 // newInitCmd writes the commented example cluster.yaml to start from.
@@ -17,11 +18,18 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 	var out string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "init",
+		Use:   "init [--out FILE|-] [--force]",
 		Short: "Write a commented example cluster.yaml",
 		Long: "init writes a commented example cluster config (mode 0600). It refuses to\n" +
-			"overwrite an existing file unless --force is given.",
+			"overwrite an existing file unless --force is given. --out - prints it on stdout.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if out == "-" {
+				if g.json() {
+					return usageError{errors.New("init --out - prints the YAML itself; it cannot be combined with -o json")}
+				}
+				_, err := cmd.OutOrStdout().Write(config.Example())
+				return err
+			}
 			if err := writeExample(out, force); err != nil {
 				return err
 			}
@@ -32,7 +40,7 @@ func newInitCmd(g *globalOptions) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "cluster.yaml", "file to write")
+	cmd.Flags().StringVar(&out, "out", defaultConfigName, "file to write, - for stdout")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
 	return cmd
 }

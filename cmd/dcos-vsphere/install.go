@@ -15,17 +15,19 @@ func newInstallCmd(g *globalOptions) *cobra.Command {
 	f := &runFlags{}
 	flow := installer.InstallFlow()
 	cmd := &cobra.Command{
-		Use:   "install --config FILE",
+		Use:   "install [--config FILE]",
 		Short: "Create the VMs and install DC/OS 1.9 (safe to re-run: it finishes what is missing)",
 		Long: flowHelp(`install brings the cluster to what the config describes. A node that already runs DC/OS
 is never installed again; a node whose install was cut short is finished; nothing that is not
 this cluster's (by its id and folder, or by the node's own identity) is ever touched. Without
---config on a terminal, a guided setup writes the config first. --dry-run is plan.`, flow),
+--config, it reads ./cluster.yaml; when there is none, on a terminal, a guided setup writes
+the config first. --dry-run is plan. Raising nodes.agents.count (or adding hosts) in the file
+and running install adds those agents, exactly as add-agents does.`, flow),
 		Example: `  dcos-vsphere install --config cluster.yaml
   dcos-vsphere install --config cluster.yaml --dry-run
   dcos-vsphere install --config cluster.yaml -o json | jq -c 'select(.kind=="result")'`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if f.config == "" && !g.json() && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
+			if f.config == "" && !haveDefaultConfig() && !g.json() && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
 				vc := &liveVCenter{}
 				d := tui.WizardDefaults{VCenter: vc}
 				templates.ApplyGovcEnv(&d.Cluster.VCenter, os.Getenv) // an admin's govc settings pre-fill the vCenter page
@@ -48,7 +50,7 @@ this cluster's (by its id and folder, or by the node's own identity) is ever tou
 			return err
 		},
 	}
-	f.register(cmd, withDryRun|withTUI|withRegister)
+	f.register(cmd, withDryRun|withTUI|withConcurrency|withNodeTimeout|withRegister)
 	return cmd
 }
 

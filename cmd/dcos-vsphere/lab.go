@@ -6,19 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/dcos-vsphere/dcos-vsphere/lab"
 	"github.com/spf13/cobra"
+
+	"github.com/dcos-vsphere/dcos-vsphere/lab"
 )
 
 // labFlags are the options of `lab up`.
@@ -421,6 +424,8 @@ func newLabHostCmd(g *globalOptions) *cobra.Command {
 			})
 		},
 	}
+	faults := slices.Sorted(maps.Keys(actions))
+	cmd.ValidArgsFunction = completeLabHost(&dir, faults)
 	cmd.Flags().StringVar(&dir, "dir", defaultLabDir(), "lab directory")
 	return cmd
 }

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"fmt"
+	"io"
+
 	"github.com/spf13/cobra"
 
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 )
 
 func newPlanCmd(g *globalOptions) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
-		Use:   "plan --config FILE",
+		Use:   "plan [--config FILE]",
 		Short: "Run every read-only check install would and show, per node, what it would do; changes nothing",
 		Long: flowHelp(`plan is install's dry run: it connects to vCenter and the existing nodes (read only: it
 writes nothing in vCenter or on a node; new host keys are recorded in known_hosts), runs every
@@ -26,7 +30,8 @@ what install would do. It exits non-zero when install would fail, with the same 
 			f.dryRun = true
 			res, err := runFlow(cmd, g, f, c, flowRun{flow: installer.InstallFlow(), files: files})
 			if res != nil {
-				if werr := writeResult(cmd, g, res, res.WritePlan); werr != nil {
+				out := planOutput{Result: res, Environment: c.Origins()}
+				if werr := writeResult(cmd, g, out, out.write); werr != nil {
 					return werr
 				}
 				if err == nil {
@@ -39,6 +44,23 @@ what install would do. It exits non-zero when install would fail, with the same 
 			return err
 		},
 	}
-	f.register(cmd, withRegister)
+	f.register(cmd, withConcurrency|withRegister)
 	return cmd
+}
+
+// planOutput is plan's result with the config values taken from the
+// environment (GOVC_*), so that the plan says where each came from.
+type planOutput struct {
+	*installer.Result
+	Environment []config.Origin `json:"environment,omitempty"`
+}
+
+func (p planOutput) write(w io.Writer) error {
+	if len(p.Environment) > 0 {
+		fmt.Fprintln(w, "From the environment (not in the config file):")
+		for _, o := range p.Environment {
+			fmt.Fprintln(w, "  "+o.String())
+		}
+	}
+	return p.Result.WritePlan(w)
 }

@@ -32,7 +32,7 @@ type promoteFlags struct {
 func newPromoteCmd(g *globalOptions) *cobra.Command {
 	f := &promoteFlags{}
 	cmd := &cobra.Command{
-		Use:   "promote IMAGE --config FILE --from TAG|DIGEST --to TAG [--to TAG ...]",
+		Use:   "promote IMAGE [--config FILE] --from TAG|DIGEST --to TAG [--to TAG ...]",
 		Short: "Put an image's manifest under new tags in the registry (same digest): integration-ready to production-ready",
 		Long: `promote reads the manifest of IMAGE:FROM (a tag, or a digest sha256:...) in cluster.yaml's
 registry and puts the same bytes under every --to tag, so the promoted image has the
@@ -65,7 +65,7 @@ unchanged), record, and error (kind, message, exitCode) on failure.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runPromote(cmd, g, f, args[0]) },
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml) with the registry section")
+	fs.StringVarP(&f.config, "config", "c", "", configFlagHelp+"; its registry section")
 	fs.StringVar(&f.from, "from", "", "the tag (or digest sha256:...) to promote")
 	fs.StringArrayVar(&f.to, "to", nil, "a tag to put the image under (repeat for several: production-ready, 1.4.2)")
 	fs.StringVar(&f.toRepo, "to-repo", "", "put the tags in this repository instead (a copy with blob mounts)")
@@ -92,9 +92,6 @@ func promoteSource(image, from string) (string, error) {
 }
 
 func runPromote(cmd *cobra.Command, g *globalOptions, f *promoteFlags, image string) error {
-	if f.config == "" {
-		return usageError{errors.New("--config is required (cluster.yaml with the registry section)")}
-	}
 	if len(f.to) == 0 {
 		return usageError{errors.New("--to is required: the tag(s) to promote to")}
 	}
@@ -105,10 +102,7 @@ func runPromote(cmd *cobra.Command, g *globalOptions, f *promoteFlags, image str
 	if err != nil {
 		return usageError{err}
 	}
-	c, warnings, err := config.Load(f.config)
-	for _, w := range warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
-	}
+	c, err := loadCluster(cmd, &f.config)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func newRegistryRotateCmd(g *globalOptions) *cobra.Command {
 	f := &runFlags{}
 	flow := installer.RotateFlow()
 	cmd := &cobra.Command{
-		Use:   "rotate --config FILE",
+		Use:   "rotate [--config FILE]",
 		Short: "Put cluster.yaml's (new) registry credentials on every agent, one agent at a time, and on the ACS agents",
 		Long: flowHelp(`rotate is for a changed registry password (ACR's second admin password, a renewed
 service principal): edit cluster.yaml's registry section, then run it. It checks the new
@@ -56,7 +56,7 @@ touched. With an acs section, the ACS agents' archive follows (exit 5 when that 
 			return err
 		},
 	}
-	f.register(cmd, withDryRun|withTUI)
+	f.register(cmd, withDryRun|withTUI|withConcurrency|withNodeTimeout)
 	return cmd
 }
 
@@ -94,7 +94,7 @@ type registryCheckFlags struct {
 func newRegistryCheckCmd(g *globalOptions) *cobra.Command {
 	f := &registryCheckFlags{}
 	cmd := &cobra.Command{
-		Use:   "check --config FILE",
+		Use:   "check [--config FILE]",
 		Short: "Log in to the registry and pull (and optionally push) with cluster.yaml's credentials",
 		Long: `check does, from this machine, what docker on every agent will do with the
 credentials of cluster.yaml's registry section: GET /v2/ for the challenge, a
@@ -113,7 +113,7 @@ not exist).`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runRegistryCheck(cmd, g, f) },
 	}
 	fs := cmd.Flags()
-	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml)")
+	fs.StringVarP(&f.config, "config", "c", "", configFlagHelp)
 	fs.StringVar(&f.image, "image", "", "image (repository:tag) or repository to pull-check (default registry.checkImage)")
 	fs.BoolVar(&f.push, "push", false, "also check the right to push to the image's repository (default registry.checkPush)")
 	fs.DurationVar(&f.timeout, "timeout", registry.DefaultCheckTimeout, "limit for the whole check")
@@ -121,16 +121,10 @@ not exist).`,
 }
 
 func runRegistryCheck(cmd *cobra.Command, g *globalOptions, f *registryCheckFlags) error {
-	if f.config == "" {
-		return usageError{errors.New("--config is required")}
-	}
 	if f.timeout <= 0 {
 		return usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
 	}
-	c, warnings, err := config.Load(f.config)
-	for _, w := range warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
-	}
+	c, err := loadCluster(cmd, &f.config)
 	if err != nil {
 		return err // *config.Errors: exit code 2
 	}

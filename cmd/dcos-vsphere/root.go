@@ -33,8 +33,17 @@ Exit codes:
 func newRootCmd(sig *signals) (*cobra.Command, *globalOptions) {
 	g := &globalOptions{sig: sig}
 	root := &cobra.Command{
-		Use:           "dcos-vsphere",
-		Short:         "Install DC/OS 1.9 on VMware vSphere, safely re-runnable",
+		Use:   "dcos-vsphere",
+		Short: "Install DC/OS 1.9 on VMware vSphere, safely re-runnable",
+		Long: `dcos-vsphere installs DC/OS 1.9 on VMware vSphere from one cluster config, cluster.yaml,
+which stays the truth about the cluster: raise a count (or add hosts) and run install to grow it;
+add-agents writes what it added back into the file.
+
+Every command that reads a cluster config takes --config FILE, and reads ./cluster.yaml when
+--config is not given and that file exists. Empty vcenter fields come from the GOVC_* environment
+as govc reads it; SSH follows ~/.ssh/config, ssh-agent and ~/.ssh/id_* as OpenSSH does, unless
+the config says otherwise.`,
+		Version:       buildInfo().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(*cobra.Command, []string) error {
@@ -44,6 +53,8 @@ func newRootCmd(sig *signals) (*cobra.Command, *globalOptions) {
 	root.PersistentFlags().BoolVar(&g.debug, "debug", false, "print debug output (remote output lines too)")
 	root.PersistentFlags().StringVarP(&g.output, "output", "o", outputText, "output format: text or json (json: stdout carries only JSON, errors included)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate("{{.Version}}\n")
+	registerCompletions(root)
 	// One constructor per command, each in its own file.
 	root.AddCommand(
 		newVersionCmd(g),

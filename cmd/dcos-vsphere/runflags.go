@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +14,7 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
+	"github.com/dcos-vsphere/dcos-vsphere/templates"
 )
 
 // runFlags are the flags of every command that runs a flow on a cluster.
@@ -27,21 +30,34 @@ type runFlags struct {
 	dcosDir     string
 }
 
-// flowFlags says which run flags a command has.
+// flowFlags says which run flags a command has: only those that act on
+// its flow (every flow command has --config, --timeout and --log-file).
 type flowFlags int
 
 const (
-	withDryRun   flowFlags = 1 << iota // install, add-agents
-	withTUI                            // the progress view (streaming commands)
-	withRegister                       // the register-clusters phase (install, plan)
+	withDryRun      flowFlags = 1 << iota // install, add-agents
+	withTUI                               // the progress view (streaming commands)
+	withConcurrency                       // the flow works on nodes in parallel
+	withNodeTimeout                       // the flow installs nodes or waits for health
+	withRegister                          // the register-clusters phase (install, plan)
 )
+
+// configFlagHelp is the one --config rule, said the same way everywhere.
+const configFlagHelp = "cluster config file (default: ./" + defaultConfigName + " when it exists)"
+
+// defaultConfigName is the config every command reads without --config.
+const defaultConfigName = "cluster.yaml"
 
 func (f *runFlags) register(cmd *cobra.Command, which flowFlags) {
 	fs := cmd.Flags()
-	fs.StringVarP(&f.config, "config", "c", "", "cluster config file (cluster.yaml)")
-	fs.IntVar(&f.concurrency, "concurrency", installer.DefaultConcurrency, "nodes worked on at once")
+	fs.StringVarP(&f.config, "config", "c", "", configFlagHelp)
+	if which&withConcurrency != 0 {
+		fs.IntVar(&f.concurrency, "concurrency", installer.DefaultConcurrency, "nodes worked on at once")
+	}
 	fs.DurationVar(&f.timeout, "timeout", installer.DefaultTimeout, "limit for the whole run")
-	fs.DurationVar(&f.nodeTimeout, "node-timeout", installer.DefaultNodeTimeout, "limit for one node's install and for the health wait")
+	if which&withNodeTimeout != 0 {
+		fs.DurationVar(&f.nodeTimeout, "node-timeout", installer.DefaultNodeTimeout, "limit for one node's install and for the health wait")
+	}
 	fs.StringVar(&f.logFile, "log-file", "", "debug log file (default: <state dir>/logs/<command>-<time>-<pid>.log)")
 	if which&withTUI != 0 {
 		fs.BoolVar(&f.noTUI, "no-tui", false, "plain line output even on a terminal")
@@ -71,15 +87,46 @@ func (f *runFlags) loadConfig(cmd *cobra.Command) (*config.Cluster, error) {
 // loadConfigOnly is loadConfig without the file checks (destroy needs
 // neither the SSH key nor the installer).
 func (f *runFlags) loadConfigOnly(cmd *cobra.Command) (*config.Cluster, error) {
-	if f.config == "" {
-		return nil, usageError{fmt.Errorf("--config is required (write one with `dcos-vsphere init` or use the guided `dcos-vsphere install` on a terminal)")}
+	return loadCluster(cmd, &f.config)
+}
+
+// configPath is the one --config rule of every command: the flag's file,
+// else ./cluster.yaml when it exists.
+func configPath(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
 	}
-	c, warnings, err := config.Load(f.config)
+	if haveDefaultConfig() {
+		return defaultConfigName, nil
+	}
+	return "", usageError{errors.New("no --config given and no ./" + defaultConfigName + " here: pass --config FILE, or write one with " +
+		"`dcos-vsphere init` (or the guided `dcos-vsphere install` on a terminal)")}
+}
+
+// haveDefaultConfig reports whether ./cluster.yaml exists.
+func haveDefaultConfig() bool {
+	st, err := os.Stat(defaultConfigName)
+	return err == nil && !st.IsDir()
+}
+
+// loadCluster loads the config under the --config rule (setting *path to
+// the file used), printing its warnings and the values taken from the
+// environment (GOVC_*) on stderr.
+func loadCluster(cmd *cobra.Command, path *string) (*config.Cluster, error) {
+	p, err := configPath(*path)
+	if err != nil {
+		return nil, err
+	}
+	*path = p
+	c, warnings, err := config.Load(p)
 	for _, w := range warnings {
 		fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, o := range c.Origins() {
+		fmt.Fprintln(cmd.ErrOrStderr(), "from the environment:", o)
 	}
 	return c, nil
 }
@@ -117,4 +164,44 @@ func (f *runFlags) debugLog(c *config.Cluster, command string) (*os.File, error)
 		return nil, fmt.Errorf("create log directory: %w", err)
 	}
 	return fsutil.EnsureMode(path, 0o600)
+}
+
+// originError is err with the fields it names marked with where their
+// values came from ("vcenter.datastore (from GOVC_DATASTORE): ...").
+type originError struct {
+	err error
+	msg string
+}
+
+func (e originError) Error() string { return e.msg }
+func (e originError) Unwrap() error { return e.err }
+
+// withOrigins marks, in a run's error, the config fields whose values came
+// from the environment, so that a wrong GOVC_* value is found where it
+// is set: an inventory name not found, a connection refused.
+func withOrigins(c *config.Cluster, err error) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	changed := false
+	for _, o := range c.Origins() {
+		if strings.Contains(msg, o.Field+":") && !strings.Contains(msg, o.Field+" (from ") {
+			msg = strings.Replace(msg, o.Field+":", o.Field+" (from "+o.Var+"):", 1)
+			changed = true
+		}
+	}
+	var ce *templates.ConnectError
+	if errors.As(err, &ce) {
+		for _, o := range c.Origins() {
+			if o.Field == "vcenter.url" {
+				msg += " (vcenter.url from " + o.Var + ")"
+				changed = true
+			}
+		}
+	}
+	if !changed {
+		return err
+	}
+	return originError{err: err, msg: msg}
 }

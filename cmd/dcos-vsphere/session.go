@@ -95,6 +95,7 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 		res, err = run(cmd.Context(), nil)
 	}
 	if err != nil {
+		err = withOrigins(c, err)
 		fmt.Fprintf(logFile, "FAILED: %v\n", err)
 		fmt.Fprintf(cmd.ErrOrStderr(), "debug log: %s\n", logFile.Name())
 	}

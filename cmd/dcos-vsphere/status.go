@@ -27,9 +27,9 @@ func (e exitError) ExitCode() int { return e.code }
 func newStatusCmd(g *globalOptions) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
-		Use:   "status --config FILE",
+		Use:   "status [--config FILE]",
 		Short: "List the cluster's VMs, IPs and per-node DC/OS state and health; exit 4 when not healthy",
-		Long: flowHelp(`status lists every VM of the cluster (also agents added with add-agents, marked with *),
+		Long: flowHelp(`status lists every VM of the cluster (VMs of the cluster beyond the config file marked with *),
 its ESXi host, whether SSH answers (and the node proves to be its VM), whether DC/OS is installed,
 partly installed or not, and the node's health (Exhibitor and Mesos master on masters,
 registration on agents). With an acs section it also shows the ACS master and each ACS agent's
@@ -58,6 +58,6 @@ is not up and healthy, or the ACS side is not current.`, installer.StatusFlow())
 			return nil
 		},
 	}
-	f.register(cmd, 0)
+	f.register(cmd, withConcurrency)
 	return cmd
 }

@@ -20,11 +20,23 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 		Long: "validate decodes cluster.yaml strictly (unknown keys, wrong types and nulls are errors),\n" +
 			"resolves secrets from the environment or *File paths, and checks the cross-field rules\n" +
 			"(master count, IP collisions, network membership, host names, ports) and the DC/OS 1.9\n" +
-			"rules. It touches neither vCenter nor any node. Exit code 0 when valid, 2 when not.",
+			"rules. Empty vcenter fields are taken from the GOVC_* environment the way govc reads it\n" +
+			"(each such value is listed on stderr, and errors about it name the variable). It touches\n" +
+			"neither vCenter nor any node. Exit code 0 when valid, 2 when not.",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := configPath(path)
+			if err != nil {
+				return err
+			}
+			path = p
 			c, warns, err := config.LoadForReport(path)
 			for _, w := range warns {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			}
+			if c != nil {
+				for _, o := range c.Origins() {
+					fmt.Fprintln(cmd.ErrOrStderr(), "from the environment:", o)
+				}
 			}
 			switch {
 			case err == nil:
@@ -49,7 +61,7 @@ func newValidateCmd(g *globalOptions) *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&path, "config", "c", "cluster.yaml", "cluster config file")
+	cmd.Flags().StringVarP(&path, "config", "c", "", configFlagHelp)
 	return cmd
 }
 
@@ -61,6 +73,8 @@ type validation struct {
 	Masters      int    `json:"masters"`
 	Agents       int    `json:"agents"`
 	PublicAgents int    `json:"publicAgents"`
+	// Environment lists the values taken from GOVC_* (not in the file).
+	Environment []config.Origin `json:"environment,omitempty"`
 }
 
 func validateResult(c *config.Cluster) validation {
@@ -69,5 +83,5 @@ func validateResult(c *config.Cluster) validation {
 		count[n.Role]++
 	}
 	return validation{Valid: true, Cluster: c.Name, Bootstrap: count[config.RoleBootstrap], Masters: count[config.RoleMaster],
-		Agents: count[config.RoleAgent], PublicAgents: count[config.RolePublicAgent]}
+		Agents: count[config.RoleAgent], PublicAgents: count[config.RolePublicAgent], Environment: c.Origins()}
 }

@@ -103,6 +103,16 @@ func TestInitWritesExampleOnce(t *testing.T) {
 	t.Setenv("VCENTER_PASSWORD", "a")
 	t.Setenv("REGISTRY_PASSWORD", "b")
 	writeExampleFiles(t, filepath.Dir(path))
+	// The example names no SSH key: OpenSSH's default key is used.
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("SSH_AUTH_SOCK", "")
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), []byte("key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	out, errOut, code = run(t, "validate", "--config", path)
 	if code != 0 || !strings.HasPrefix(out, "ok: cluster dcos-lab, 1 bootstrap, 3 masters, 3 agents, 1 public agents") {
 		t.Errorf("validate example: exit %d out %q err %q", code, out, errOut)

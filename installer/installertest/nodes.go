@@ -240,7 +240,7 @@ func (h *Host) answer(s installer.Script, cut installer.DCOSState, cutting bool)
 		_, creds := h.Files[registry.CredentialsPath]
 		h.mu.Unlock()
 		if h.env.Cluster.Registry.Server != "" && !creds {
-			return "", fmt.Errorf("Job for %s failed: Failed to read '%s'", strings.TrimPrefix(s.Body, "systemctl restart "), registry.CredentialsPath)
+			return "", fmt.Errorf("systemctl: Job for %s failed: Failed to read '%s'", strings.TrimPrefix(s.Body, "systemctl restart "), registry.CredentialsPath)
 		}
 		return "", nil
 	case "clear-pending":

@@ -36,6 +36,14 @@ type Config struct {
 	AgentSocket string
 	// Password enables password and keyboard-interactive authentication.
 	Password string
+	// IdentityFiles are more private keys, tried after KeyFile and the
+	// agent (from ~/.ssh/config or OpenSSH's defaults, see Resolver): one
+	// that is missing, encrypted or unreadable is skipped, and the
+	// authentication error says so.
+	IdentityFiles []string
+	// TryAgent uses the ssh-agent (AgentSocket or $SSH_AUTH_SOCK) when one
+	// answers, and goes on without it otherwise: OpenSSH's default.
+	TryAgent bool
 
 	// SudoPassword is fed to `sudo -S` on stdin; empty means `sudo -n`.
 	SudoPassword string
@@ -150,8 +158,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ssh.port %d is out of range 1-65535", c.Port)
 	case c.KnownHostsFile == "":
 		return fmt.Errorf("ssh.knownHostsFile is empty (host keys are always checked)")
-	case c.KeyFile == "" && !c.UseAgent && c.Password == "":
-		return fmt.Errorf("no SSH authentication configured: set ssh.keyFile, ssh.useAgent or ssh.password")
+	case c.KeyFile == "" && !c.UseAgent && c.Password == "" && !c.TryAgent && len(c.IdentityFiles) == 0:
+		return fmt.Errorf("no SSH authentication configured: set ssh.keyFile, ssh.agent or ssh.password (or put a key at ~/.ssh/id_ed25519, or start ssh-agent)")
 	}
 	return nil
 }

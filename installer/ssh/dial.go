@@ -48,7 +48,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return fail(0, err)
 	}
-	auth, agentConn, err := authMethods(cfg)
+	auth, agentConn, tried, err := authMethods(cfg)
 	if err != nil {
 		return fail(0, err)
 	}
@@ -86,6 +86,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		if !retryable(err) || attempt >= cfg.MaxAttempts || ctx.Err() != nil {
 			if ownsJump {
 				jump.Close()
+			}
+			if strings.Contains(err.Error(), "unable to authenticate") {
+				err = fmt.Errorf("%w (offered: %s)", err, strings.Join(orNone(tried), ", "))
 			}
 			return fail(attempt, err)
 		}
