@@ -48,6 +48,7 @@ type flow struct {
 func TestIntegrationToProduction(t *testing.T) {
 	l := needLab(t)
 	f := newFlow(t, l)
+	defer f.destroy(t) // base 27 overlaps other tests' blocks (26): free it
 	d1 := f.push(t, "myapp:integration-ready")
 
 	r := run(t, 5*time.Minute, "install", "--config", f.Path)
