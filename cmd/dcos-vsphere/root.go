@@ -19,7 +19,8 @@ Exit codes:
        deploy: a deployment failed or did not finish; promote: no such tag)
   2    bad config or usage, or a config that conflicts with what exists
        (a planned VM name or address in use by something else, a node that is
-       not the VM it should be, a changed DC/OS config)
+       not the VM it should be, a changed DC/OS config; promote: a version tag
+       that already names another digest; deploy: a bad app definition)
   3    vCenter, SSH, registry or Marathon connection, authentication or host key
        failure (promote: no right to push)
   4    status: some node is down, unreachable, not installed or not healthy, or
