@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 
+	gossh "golang.org/x/crypto/ssh"
+
 	"github.com/dcos-vsphere/dcos-vsphere/internal/ipv4"
 )
 
@@ -177,4 +179,55 @@ func addressProblem(a netip.Addr, who string, subnet netip.Prefix) string {
 		return fmt.Sprintf("%s%s is the network or broadcast address of %s", a, who, subnet)
 	}
 	return ""
+}
+
+// CheckACSMasterFQDN is the rule for acs.masterFQDN: the ACS masters'
+// public name or address, without scheme, port or path.
+func CheckACSMasterFQDN(s string) error {
+	if s == "" {
+		return errors.New("required: the ACS masters' public name (<dnsprefix>mgmt.<region>.cloudapp.azure.com) or address")
+	}
+	if !validDomain(s) || strings.HasSuffix(s, ".") {
+		return fmt.Errorf("%q is not a host name or IPv4 address (e.g. myacs-mgmt.westeurope.cloudapp.azure.com; no scheme, port or path)", s)
+	}
+	return nil
+}
+
+// CheckACSUser is the rule for acs.user: a Linux user name.
+func CheckACSUser(s string) error {
+	if !unixUser.MatchString(s) {
+		return fmt.Errorf("%q is not a Linux user name (ACS's default is azureuser)", s)
+	}
+	return nil
+}
+
+// ACSPortNote is the warning acs.sshPort gets when it is a valid port
+// that does not reach an ACS master through the Azure load balancer
+// ("" when there is nothing to say).
+func ACSPortNote(p int) string {
+	if p >= 1 && p <= 65535 && (p < DefaultACSSSHPort || p > DefaultACSSSHPort+4) && p != 22 {
+		return fmt.Sprintf("port %d: ACS masters are reached on 2200 (master 0) to 2204 (master 4) through the Azure load balancer", p)
+	}
+	return ""
+}
+
+// CheckACSKeyFile is the rule for acs.keyFile (checked by CheckFiles): a
+// private key without a passphrase. The ACS login takes no passphrase,
+// so an encrypted key is used through ssh-agent (acs.agent) instead.
+func CheckACSKeyFile(path string) error {
+	data, msg := readSmall(path)
+	if msg != "" {
+		return errors.New(msg)
+	}
+	_, err := gossh.ParseRawPrivateKey(data)
+	var missing *gossh.PassphraseMissingError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &missing):
+		return fmt.Errorf("%s is an encrypted private key: set acs.keyPassphrase: \"${ENV_VAR}\" (or acs.keyPassphraseFile), or load it into ssh-agent (ssh-add %s) and set acs.agent: true without acs.keyFile", path, path)
+	case strings.Contains(string(data), "PUBLIC KEY") || strings.HasPrefix(string(data), "ssh-"):
+		return fmt.Errorf("%s is a public key; acs.keyFile needs the private key (the file without .pub)", path)
+	}
+	return fmt.Errorf("%s is not a private key this tool can use (%s); want an OpenSSH, PKCS#1 or PKCS#8 private key", path, keyErr(err))
 }

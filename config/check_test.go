@@ -48,6 +48,10 @@ func TestChecksAreValidatesRules(t *testing.T) {
 		{"nodes.bootstrap.ip", func(c *Cluster) { c.Nodes.Bootstrap.IP = "198.18.1.10" }, CheckNodeAddress("198.18.1.10", "198.18.0.1", 24)},
 		{"nodes.bootstrap.ip", func(c *Cluster) { c.Nodes.Bootstrap.IP = "198.18.0.255" }, CheckNodeAddress("198.18.0.255", "198.18.0.1", 24)},
 		{"nodes.bootstrap.ip", func(c *Cluster) { c.Nodes.Bootstrap.IP = "198.18.0.1" }, CheckNodeAddress("198.18.0.1", "198.18.0.1", 24)},
+		{"acs.masterFQDN", func(c *Cluster) { c.ACS = ACS{MasterFQDN: "ssh://m.example:2200", Agent: true} }, CheckACSMasterFQDN("ssh://m.example:2200")},
+		{"acs.masterFQDN", func(c *Cluster) { c.ACS = ACS{MasterFQDN: "m.example.", Agent: true} }, CheckACSMasterFQDN("m.example.")},
+		{"acs.user", func(c *Cluster) { c.ACS = ACS{MasterFQDN: "m.example", User: "Azure User", Agent: true} }, CheckACSUser("Azure User")},
+		{"acs.sshPort", func(c *Cluster) { c.ACS = ACS{MasterFQDN: "m.example", SSHPort: 70000, Agent: true} }, CheckPort(70000)},
 	} {
 		if tc.check == nil {
 			t.Errorf("%s: the check accepts the bad value", tc.path)
@@ -77,6 +81,7 @@ func TestChecksAccept(t *testing.T) {
 		CheckVCenterURL("http://vc/sdk", true), CheckIPv4("198.18.0.1"), CheckPrefix(30), CheckDomain("lab.example."),
 		CheckPort(1), CheckMasters(9), CheckNamePrefix("lab-master-"), CheckHostName("bootstrap"),
 		CheckIPRange("198.18.0.11", 200), CheckNodeAddress("198.18.0.254", "198.18.0.1", 24),
+		CheckACSMasterFQDN("myacs-mgmt.westeurope.cloudapp.azure.com"), CheckACSMasterFQDN("198.18.0.5"), CheckACSUser("azureuser"),
 	} {
 		if err != nil {
 			t.Errorf("rejected: %v", err)
@@ -99,5 +104,33 @@ func TestNormalizeThumbprint(t *testing.T) {
 		if got, err := NormalizeThumbprint(bad); err == nil {
 			t.Errorf("NormalizeThumbprint(%q) = %q, want an error", bad, got)
 		}
+	}
+}
+
+// The acs.sshPort warning is Validate's, and only for a port the Azure
+// load balancer does not forward to a master.
+func TestACSPortNoteIsValidatesWarning(t *testing.T) {
+	for _, port := range []int{2200, 2204, 22, 2205, 8022} {
+		c := validCluster()
+		c.ACS = ACS{MasterFQDN: "m.example", SSHPort: port, Agent: true}
+		warns, err := c.Validate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		for _, w := range warns {
+			if w.Path == "acs.sshPort" {
+				got = w.Message
+			}
+		}
+		if got != ACSPortNote(port) {
+			t.Errorf("port %d: Validate warns %q, ACSPortNote says %q", port, got, ACSPortNote(port))
+		}
+		if want := port == 2205 || port == 8022; (got != "") != want {
+			t.Errorf("port %d: warning %q", port, got)
+		}
+	}
+	if err := CheckACSMasterFQDN(""); err == nil || !strings.Contains(err.Error(), "required") {
+		t.Errorf("an empty master FQDN: %v", err)
 	}
 }

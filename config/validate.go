@@ -181,17 +181,20 @@ func validateACS(c *Cluster, r *report) {
 		}
 		return
 	}
-	if !validDomain(a.MasterFQDN) || strings.HasSuffix(a.MasterFQDN, ".") {
-		r.err("acs.masterFQDN", fmt.Sprintf("%q is not a host name or IPv4 address (e.g. myacs-mgmt.westeurope.cloudapp.azure.com; no scheme, port or path)", a.MasterFQDN))
+	if err := CheckACSMasterFQDN(a.MasterFQDN); err != nil {
+		r.err("acs.masterFQDN", err.Error())
 	}
-	if !unixUser.MatchString(a.User) {
-		r.err("acs.user", fmt.Sprintf("%q is not a Linux user name (ACS's default is azureuser)", a.User))
+	if err := CheckACSUser(a.User); err != nil {
+		r.err("acs.user", err.Error())
 	}
 	if a.KeyFile == "" && !a.Agent {
 		r.err("acs", "no login method: set acs.keyFile (the ACS admin's private key) or acs.agent: true")
 	}
-	if a.SSHPort >= 1 && a.SSHPort <= 65535 && (a.SSHPort < DefaultACSSSHPort || a.SSHPort > DefaultACSSSHPort+4) && a.SSHPort != 22 {
-		r.warn("acs.sshPort", fmt.Sprintf("port %d: ACS masters are reached on 2200 (master 0) to 2204 (master 4) through the Azure load balancer", a.SSHPort))
+	if a.KeyFile == "" && (a.KeyPassphrase.Ref != "" || a.KeyPassphrase.IsSet() || a.KeyPassphraseFile != "") {
+		r.err("acs.keyPassphrase", "a key passphrase needs acs.keyFile")
+	}
+	if msg := ACSPortNote(a.SSHPort); msg != "" {
+		r.warn("acs.sshPort", msg)
 	}
 }
 

@@ -57,8 +57,9 @@ const maxKeyFileSize = 1 << 20
 // CheckFiles checks that the files the config names exist and are what
 // they must be, so that validate (and every command before it touches
 // anything) says so, not the install half-way: the SSH key parses as a
-// private key (with its passphrase when encrypted), a CA bundle holds
-// certificates, a local installer or OVA is a regular file. Load does not
+// private key (with its passphrase when encrypted), the ACS key is one
+// without a passphrase, a CA bundle holds certificates, a local installer
+// or OVA is a regular file. Load does not
 // do this (a config is checked in tests and by the wizard without the
 // files); the error is *Errors with the fields' lines.
 func (c *Cluster) CheckFiles() error {
@@ -86,6 +87,15 @@ func checkFiles(c *Cluster, r *report) {
 	if j := c.SSH.JumpHost; j != nil && j.KeyFile != "" {
 		if msg := checkPrivateKey(j.KeyFile, c.SSH.KeyPassphrase.Value()); msg != "" {
 			r.err("ssh.jumpHost.keyFile", msg)
+		}
+	}
+	if kf := c.ACS.KeyFile; kf != "" && c.ACS.Enabled() {
+		if pass := c.ACS.KeyPassphrase.Value(); pass != "" {
+			if msg := checkPrivateKey(kf, pass); msg != "" {
+				r.err("acs.keyFile", strings.ReplaceAll(msg, "ssh.keyPassphrase", "acs.keyPassphrase")+" (acs.keyPassphrase)")
+			}
+		} else if err := CheckACSKeyFile(kf); err != nil {
+			r.err("acs.keyFile", err.Error())
 		}
 	}
 	if ca := c.VCenter.CAFile; ca != "" {

@@ -215,7 +215,7 @@ func short(sum string) string {
 type registerClusters struct{}
 
 func (registerClusters) ID() PhaseID   { return PhaseRegisterClusters }
-func (registerClusters) Title() string { return "Register with the DC/OS CLI" }
+func (registerClusters) Title() string { return "Register clusters" }
 func (registerClusters) Describe() string {
 	return "clusters/<CLUSTER_ID>/dcos.toml in $DCOS_DIR (or ~/.dcos) for this cluster and the ACS one; existing entries keep their token (--no-register: skip)"
 }

@@ -2,10 +2,10 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -14,10 +14,18 @@ import (
 
 // ErrInterrupted is returned by Progress.Run when the user pressed ctrl+c
 // twice: the view quit at once and the work, whose context is cancelled,
-// may still be winding down.
-var ErrInterrupted = errors.New("interrupted: quit before the work stopped")
+// may still be winding down. It counts as a stop (errors.Is
+// installer.ErrStopped): the next run resumes.
+var ErrInterrupted error = interrupted{}
 
-// Progress is the live view of an install. It is an installer.Sink: Emit
+type interrupted struct{}
+
+func (interrupted) Error() string { return "interrupted: quit before the work stopped" }
+
+// Is makes an interruption a stop.
+func (interrupted) Is(target error) bool { return target == installer.ErrStopped }
+
+// Progress is the live view of a run. It is an installer.Sink: Emit
 // forwards each event into the running program, and is safe for
 // concurrent use. Events emitted while Run is not active are dropped.
 type Progress struct {
@@ -25,22 +33,37 @@ type Progress struct {
 	// callers with their own TTY set them.
 	Input  io.Reader
 	Output io.Writer
-	// LogFile is shown in the failure box so users find the full log.
+	// LogFile is where the full log is, for when the run's Result does not
+	// say (the failure box while running, an interrupted run).
 	LogFile string
 
 	title  string
-	phases []string
+	phases []installer.PhaseInfo
+	// size is the terminal size to lay out for when Output is no terminal
+	// (tests); a terminal reports its own.
+	size tea.WindowSizeMsg
 
-	mu   sync.Mutex
-	prog *tea.Program
+	mu    sync.Mutex
+	prog  *tea.Program
+	shown bool
 }
 
 // NewProgress returns a progress view whose header reads title.
 func NewProgress(title string) *Progress { return &Progress{title: title} }
 
-// Expect lists the phases that will run, so they show as pending (○)
-// before they start. Call it before Run.
-func (p *Progress) Expect(phases ...string) { p.phases = append(p.phases, phases...) }
+// Expect lists the phases that will run (installer.Flow.Infos), so they
+// show as pending (○) before they start; rows are keyed on the phase ids.
+// Call it before Run.
+func (p *Progress) Expect(phases ...installer.PhaseInfo) { p.phases = append(p.phases, phases...) }
+
+// Shown reports whether the last Run drew its final frame: the outcome,
+// each error once and the summary (log path, DC/OS UI, DC/OS CLI line) are
+// on the terminal, and the caller should not print them again.
+func (p *Progress) Shown() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.shown
+}
 
 // Emit implements installer.Sink.
 func (p *Progress) Emit(e installer.Event) {
@@ -62,6 +85,7 @@ func (p *Progress) Run(ctx context.Context, work func(ctx context.Context, sink 
 
 	m := newProgressModel(p.title, cancel)
 	m.logFile = p.LogFile
+	m.frameGap = time.Second / 15
 	m.declare(p.phases)
 
 	var opts []tea.ProgramOption
@@ -73,13 +97,16 @@ func (p *Progress) Run(ctx context.Context, work func(ctx context.Context, sink 
 	}
 	prog := tea.NewProgram(m, opts...)
 	p.mu.Lock()
-	p.prog = prog
+	p.prog, p.shown = prog, false
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
 		p.prog = nil
 		p.mu.Unlock()
 	}()
+	if p.size.Width > 0 {
+		go prog.Send(p.size)
+	}
 
 	workErr := make(chan error, 1)
 	go func() {
@@ -89,7 +116,13 @@ func (p *Progress) Run(ctx context.Context, work func(ctx context.Context, sink 
 	}()
 
 	final, runErr := prog.Run()
-	if fm, ok := final.(*progressModel); ok && fm.aborted {
+	fm, _ := final.(*progressModel)
+	if runErr == nil && fm != nil && (fm.finished || fm.aborted) {
+		p.mu.Lock()
+		p.shown = true
+		p.mu.Unlock()
+	}
+	if fm != nil && fm.aborted {
 		return ErrInterrupted
 	}
 	if runErr != nil {

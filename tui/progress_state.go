@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"time"
+
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
 )
 
 // status is where a phase or a node stands.
@@ -16,9 +18,11 @@ const (
 	skipped
 )
 
-// phaseRow is one line of the phase list and the nodes working under it.
+// phaseRow is one line of the phase list and the nodes working under it,
+// keyed on the phase's stable id.
 type phaseRow struct {
-	name    string
+	id      installer.PhaseID
+	title   string
 	status  status
 	started time.Time
 	elapsed time.Duration
@@ -39,11 +43,17 @@ type nodeRow struct {
 	total   int64
 }
 
-// failure is what the failure box shows.
+// failure is one entry of the failure box.
 type failure struct {
-	phase   string
+	phase   string // title
 	node    string
 	message string
+}
+
+// warning is one distinct warning and how often it came.
+type warning struct {
+	text  string
+	count int
 }
 
 func (p *phaseRow) node(name string, at time.Time) *nodeRow {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
@@ -64,8 +65,8 @@ func TestPhaseMarks(t *testing.T) {
 
 func TestExpectedPhasesShowPending(t *testing.T) {
 	m := newProgressModel("x", nil)
-	m.declare([]string{"connect vCenter", "clone VMs"})
-	m.Update(eventMsg{Kind: installer.PhaseStarted, Phase: "connect vCenter", Time: t0})
+	m.declare([]installer.PhaseInfo{{ID: "connect-vcenter", Title: "connect vCenter"}, {ID: "create-vms", Title: "clone VMs"}})
+	m.Update(eventMsg{Kind: installer.PhaseStarted, PhaseID: "connect-vcenter", Phase: "connect vCenter", Time: t0})
 	v := ansi.Strip(m.View())
 	if l := lineWith(t, v, "clone VMs"); !strings.HasPrefix(l, "○") {
 		t.Errorf("pending phase line = %q, want ○", l)
@@ -148,19 +149,41 @@ func TestFailureBox(t *testing.T) {
 		t.Errorf("failed phase line = %q, want ✖", l)
 	}
 	// The failed node stays listed even though its phase is over.
-	if l := lineWith(t, v, "master-2  "); !strings.Contains(l, "✖") {
+	if l := lineWith(t, v, "    ✖ master-2 "); !strings.Contains(l, "failed") {
 		t.Errorf("failed node line = %q, want ✖", l)
 	}
 }
 
-func TestLastFiveWarnings(t *testing.T) {
+func TestWarningsKeptAndCounted(t *testing.T) {
 	var events []installer.Event
 	for i := range 7 {
 		events = append(events, installer.Event{Kind: installer.Warning, Node: "agent-1", Message: fmt.Sprintf("warn %d", i)})
 	}
+	events = append(events, installer.Event{Kind: installer.Warning, Node: "agent-1", Message: "warn 6"})
 	_, v := feed(t, events...)
-	if strings.Contains(v, "warn 1") || !strings.Contains(v, "agent-1: warn 2") || !strings.Contains(v, "warn 6") {
-		t.Errorf("want warnings 2..6 only:\n%s", v)
+	for i := range 6 {
+		if !strings.Contains(v, fmt.Sprintf("agent-1: warn %d", i)) {
+			t.Errorf("warning %d dropped on an unbounded terminal:\n%s", i, v)
+		}
+	}
+	if !strings.Contains(v, "agent-1: warn 6 (×2)") || !strings.Contains(v, "Warnings (7)") {
+		t.Errorf("a repeated warning is not counted once with ×2:\n%s", v)
+	}
+}
+
+func TestStallWarningsCountedOnce(t *testing.T) {
+	var events []installer.Event
+	for _, quiet := range []string{"15s", "20s", "1m5s"} {
+		events = append(events, installer.Event{Kind: installer.Warning, PhaseID: "health", Message: "no progress for " + quiet + " (master-1: waiting for health)"})
+	}
+	events = append(events, installer.Event{Kind: installer.Warning, Node: "agent-2", Message: "clock is 900 ms off"},
+		installer.Event{Kind: installer.Warning, Node: "agent-3", Message: "clock is 900 ms off"})
+	_, v := feed(t, events...)
+	if !strings.Contains(v, "no progress for 1m5s (master-1: waiting for health) (×3)") || strings.Contains(v, "for 15s") {
+		t.Errorf("stall warnings differing only in the duration are not one line with the latest:\n%s", v)
+	}
+	if !strings.Contains(v, "agent-2: clock") || !strings.Contains(v, "agent-3: clock") || !strings.Contains(v, "Warnings (3)") {
+		t.Errorf("warnings of two nodes were merged:\n%s", v)
 	}
 }
 
@@ -191,11 +214,11 @@ func TestLogToggle(t *testing.T) {
 func TestHelpToggle(t *testing.T) {
 	m := newProgressModel("x", nil)
 	short := ansi.Strip(m.View())
-	if strings.Contains(short, "scroll log") {
+	if strings.Contains(short, "log: older") {
 		t.Fatalf("short help shows full bindings:\n%s", short)
 	}
 	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("?")})
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "scroll log up") {
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "log: older") {
 		t.Errorf("? did not show full help:\n%s", v)
 	}
 }
@@ -358,5 +381,27 @@ func TestRunConcurrentEmit(t *testing.T) {
 		if want := fmt.Sprintf("agent-%d: gave up", n); !strings.Contains(text, want) {
 			t.Errorf("final frame lacks %q", want)
 		}
+	}
+}
+
+// TestFrameGapKeepsUpUnderEventFloods: with a frame gap, events arriving
+// faster reuse the last frame; a tick, a key and the end draw anew.
+func TestFrameGapKeepsUpUnderEventFloods(t *testing.T) {
+	m := newProgressModel("x", nil)
+	m.frameGap = time.Hour // only fresh-frame triggers redraw in this test
+	m.Update(eventMsg{Kind: installer.PhaseStarted, Phase: "prepare nodes", Time: t0})
+	first := ansi.Strip(m.View())
+	m.Update(eventMsg{Kind: installer.NodeStep, Node: "agent-1", Step: "yum install", Time: t0})
+	if v := ansi.Strip(m.View()); v != first {
+		t.Errorf("a frame within the gap was drawn anew:\n%s", v)
+	}
+	m.Update(spinner.TickMsg{Time: t0.Add(time.Second)})
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "agent-1") {
+		t.Errorf("a tick did not bring the latest state:\n%s", v)
+	}
+	m.Update(eventMsg{Kind: installer.NodeStep, Node: "agent-2", Step: "yum install", Time: t0})
+	m.Update(workDoneMsg{})
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "agent-2") || !strings.Contains(v, "✔ done") {
+		t.Errorf("the final frame is stale:\n%s", v)
 	}
 }

@@ -88,10 +88,12 @@ type ServerCert struct {
 
 // Defaults of the bounds on vCenter calls.
 const (
-	// DefaultConnectTimeout bounds reaching vCenter (the TLS handshake):
-	// an unreachable address is reported within it.
+	// DefaultConnectTimeout bounds reaching vCenter (the TLS handshake)
+	// and the ACS master (TCP and the SSH key exchange): an unreachable
+	// address is reported within it.
 	DefaultConnectTimeout = 10 * time.Second
-	// DefaultLookupTimeout bounds the login and each inventory lookup.
+	// DefaultLookupTimeout bounds the login and each inventory lookup
+	// (and the ACS login once the master is reached).
 	DefaultLookupTimeout = 30 * time.Second
 )
 
@@ -109,8 +111,13 @@ type WizardDefaults struct {
 	// first use for an unknown certificate) and turns the placement
 	// questions into pick-lists. Without it they are typed and unchecked.
 	VCenter VCenter
-	// ConnectTimeout and LookupTimeout bound the vCenter calls; zero means
-	// DefaultConnectTimeout and DefaultLookupTimeout.
+	// ACS, when set, checks the ACS page by logging in to the ACS master
+	// (trust on first use for its host key, only with the user's yes).
+	// Without it the ACS answers are checked with config's rules only.
+	ACS ACSChecker
+	// ConnectTimeout and LookupTimeout bound the vCenter calls and the
+	// ACS login (reaching the master, then the rest of the login); zero
+	// means DefaultConnectTimeout and DefaultLookupTimeout.
 	ConnectTimeout, LookupTimeout time.Duration
 }
 
@@ -136,7 +143,7 @@ const DraftFileName = "cluster.draft.yaml"
 
 // RunWizard runs the guided setup full screen on in and out (stdin and
 // stdout when nil): page by page, each checked before moving on (the
-// vCenter page logs in), back with esc or shift+tab, ctrl+c asks whether
+// vCenter page and the ACS page log in), back with esc or shift+tab, ctrl+c asks whether
 // to keep a draft. It ends by saving cluster.yaml (mode 0600, with the
 // comments `init` writes; secrets only as ${ENV} references or 0600
 // files) and saying how to use it.

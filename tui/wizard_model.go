@@ -103,6 +103,7 @@ type wizard struct {
 	vc    vcState
 	inv   inventory
 	ssh   sshState
+	acs   acsState
 	save  saveState
 
 	saved  bool

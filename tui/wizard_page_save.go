@@ -208,6 +208,7 @@ func secretFields(c *config.Cluster) []secretField {
 		{"vCenter password", c.VCenter.Password, c.VCenter.PasswordFile},
 		{"Registry password", c.Registry.Password, c.Registry.PasswordFile},
 		{"SSH key passphrase", c.SSH.KeyPassphrase, c.SSH.KeyPassphraseFile},
+		{"ACS key passphrase", c.ACS.KeyPassphrase, c.ACS.KeyPassphraseFile},
 	}
 }
 
@@ -254,6 +255,7 @@ func (w *wizard) write(c *config.Cluster) tea.Cmd {
 			typed[s.secret.EnvVar()] = s.secret.Value()
 		}
 	}
+	w.keepACSKnownHosts(c, path)
 	doc, err := config.Marshal(*c)
 	if err != nil {
 		undo()
@@ -279,4 +281,18 @@ func (w *wizard) write(c *config.Cluster) tea.Cmd {
 	w.saved = true
 	w.result = WizardResult{ConfigPath: path, InstallNow: w.save.installNow, Cluster: loaded, Warnings: warns}
 	return tea.Quit
+}
+
+// keepACSKnownHosts names the known_hosts file the ACS login recorded the
+// master's key in when the config is saved elsewhere than that file's
+// default place assumed: later runs then find the key the user trusted.
+func (w *wizard) keepACSKnownHosts(c *config.Cluster, path string) {
+	a := c.ACS
+	if !a.Enabled() || a.KnownHostsFile != "" || w.acs.knownHosts == "" || acsKey(a, w.acs.knownHosts) != w.acs.checked {
+		return
+	}
+	def := filepath.Join(filepath.Dir(path), config.StateDirName, c.Name, config.DefaultACSKnownHostsName)
+	if def != w.acs.knownHosts {
+		c.ACS.KnownHostsFile = w.acs.knownHosts
+	}
 }

@@ -35,6 +35,13 @@ func wizardPages() []page {
 		&interfacePage{meta: meta{"DC/OS", "DC/OS 1.9: ip-detect interface"}},
 		&registryAskPage{meta: meta{"Registry", "Azure Container Registry"}},
 		&registryPage{meta: meta{"Registry", "Azure Container Registry: login"}},
+		&acsAskPage{meta: meta{"ACS", "DC/OS on Azure Container Service"}},
+		&acsNoRegistryPage{meta: meta{"ACS", "ACS without a registry"}},
+		&acsPage{meta: meta{"ACS", "ACS master"}},
+		&acsLoginPage{meta: meta{"ACS", "ACS master: login"}},
+		&acsPassphrasePage{meta: meta{"ACS", "ACS key passphrase"}},
+		&acsHostKeyPage{meta: meta{"ACS", "ACS master: host key"}},
+		&acsFoundPage{meta: meta{"ACS", "ACS cluster"}},
 		&reviewPage{meta: meta{"Save", "Review"}},
 		&savePage{meta: meta{"Save", "Save"}},
 		&overwritePage{meta: meta{"Save", "Save: replace the file?"}},
@@ -69,6 +76,7 @@ const (
 	VCenterPasswordEnv  = "VCENTER_PASSWORD"
 	RegistryPasswordEnv = "REGISTRY_PASSWORD"
 	KeyPassphraseEnv    = "SSH_KEY_PASSPHRASE"
+	ACSKeyPassphraseEnv = "ACS_KEY_PASSPHRASE"
 )
 
 // storeOptions offers where to keep a secret for later runs.

@@ -9,12 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 )
 
 // answers is one random way through the wizard: every page combination
 // it can take (trust, password stores, node groups, key, ip-detect,
-// registry, folder and template "other", install now).
+// registry, ACS with a key or the agent and with or without a registry,
+// folder and template "other", install now).
 type answers struct {
 	name, store, trust, thumb              string
 	cluster, network, folder, template     string
@@ -35,6 +38,8 @@ type answers struct {
 	regStore                               string
 	installNow                             bool
 	bootstrap, masterIP, agentIP, publicIP string
+	acs, acsAgent, acsBack, acsOwnFile     bool
+	acsPort                                int
 }
 
 func randomAnswers(rng *rand.Rand) answers {
@@ -87,7 +92,18 @@ func randomAnswers(rng *rand.Rand) answers {
 	if rng.IntN(3) == 0 {
 		a.knownHosts = "known_hosts"
 	}
+	a.acs = rng.IntN(2) == 0
+	a.acsAgent, a.acsBack, a.acsOwnFile = rng.IntN(2) == 0, rng.IntN(3) == 0, rng.IntN(3) == 0
+	a.acsPort = []int{2200, 2201, 2204}[rng.IntN(3)]
 	return a
+}
+
+// acsKnownHosts is where the ACS master's key is to be recorded.
+func (a answers) acsKnownHosts(fx fixture) string {
+	if a.acsOwnFile {
+		return filepath.Join(fx.dir, "keys", "acs_known_hosts")
+	}
+	return filepath.Join(fx.dir, config.StateDirName, a.name, config.DefaultACSKnownHostsName)
 }
 
 // drive walks the wizard with a.
@@ -181,6 +197,32 @@ func (a answers) drive(d *driver, fx fixture) {
 		d.answer(promptRegistryPass, testRegPassword)
 		d.choose(promptRegistryStore, a.regStore)
 	}
+	d.confirm(promptUseACS, a.acs)
+	if a.acs {
+		if !a.registry {
+			if a.acsBack {
+				d.choose(promptACSNoRegistry, acsRegistryBack)
+				d.confirm(promptUseRegistry, false)
+				d.confirm(promptUseACS, true)
+			}
+			d.choose(promptACSNoRegistry, acsRegistryOn)
+		}
+		d.answer(promptACSMaster, testACSMaster)
+		d.answer(promptACSPort, strconv.Itoa(a.acsPort))
+		if a.acsAgent {
+			d.choose(promptACSLogin, "the keys of my ssh-agent")
+		} else {
+			d.choose(promptACSLogin, "the ACS admin's private key file")
+			d.answer(promptACSKey, filepath.Join(fx.dir, "acs_rsa"))
+		}
+		if a.acsOwnFile {
+			d.answer(promptACSKnownHosts, a.acsKnownHosts(fx))
+		} else {
+			d.leave(pageOf[*acsLoginPage](d.w))
+		}
+		d.confirm(promptACSTrustKey, true)
+		d.confirm(promptACSRight, true)
+	}
 	action := actionSave
 	if a.installNow {
 		action = actionInstall
@@ -189,7 +231,7 @@ func (a answers) drive(d *driver, fx fixture) {
 }
 
 // check compares the loaded config with the answers.
-func (a answers) check(t *testing.T, fx fixture, res WizardResult, c *config.Cluster) {
+func (a answers) check(t *testing.T, fx fixture, res WizardResult, c *config.Cluster, acsHostKey ssh.PublicKey) {
 	t.Helper()
 	var bad []string
 	expect := func(what string, got, want any) {
@@ -261,6 +303,16 @@ func (a answers) check(t *testing.T, fx fixture, res WizardResult, c *config.Clu
 		expect("registry password in memory", res.Cluster.Registry.Password.Value(), testRegPassword)
 		expect("registry passwordFile set", c.Registry.PasswordFile != "", strings.HasPrefix(a.regStore, "a file"))
 	}
+	expect("acs", c.ACS.Enabled(), a.acs)
+	if a.acs {
+		expect("acs master", fmt.Sprint(c.ACS.MasterFQDN, ":", c.ACS.SSHPort, " ", c.ACS.User), fmt.Sprint(testACSMaster, ":", a.acsPort, " azureuser"))
+		expect("acs agent", c.ACS.Agent, a.acsAgent)
+		if !a.acsAgent {
+			expect("acs key", c.ACS.KeyFile, filepath.Join(fx.dir, "acs_rsa"))
+		}
+		expect("acs known_hosts", c.ACS.KnownHostsFile, a.acsKnownHosts(fx))
+		expect("acs master key recorded there", knownHostsHas(c.ACS.KnownHostsFile, acsHost(a.acsPort), acsHostKey), true)
+	}
 	if len(bad) > 0 {
 		t.Errorf("answers %+v:\n%s", a, strings.Join(bad, "\n"))
 	}
@@ -289,13 +341,15 @@ func TestWizardEveryPageCombinationLoads(t *testing.T) {
 			if i%2 == 1 {
 				width, height = 80, 24 // the smallest terminal the setup is made for
 			}
-			d := startWizardSized(t, WizardDefaults{OutputDir: fx.dir, VCenter: newFakeVCenter()}, width, height)
+			acsKeyFile(fx)
+			acs := newFakeACS()
+			d := startWizardSized(t, WizardDefaults{OutputDir: fx.dir, VCenter: newFakeVCenter(), ACS: acs}, width, height)
 			a.drive(d, fx)
 			res, err := d.finish()
 			if err != nil {
 				t.Fatalf("answers %+v: %v", a, err)
 			}
-			a.check(t, fx, res, loadSaved(t, res))
+			a.check(t, fx, res, loadSaved(t, res), acs.hostKey)
 		})
 	}
 }

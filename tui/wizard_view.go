@@ -33,7 +33,7 @@ var (
 	wizProblem  = lipgloss.NewStyle().Foreground(lipgloss.Color("9"))
 	wizBusy     = lipgloss.NewStyle().Foreground(lipgloss.Color("11"))
 	wizHelp     = lipgloss.NewStyle().Foreground(lipgloss.Color("8"))
-	wizSections = []string{"Cluster", "vCenter", "Placement", "Network", "Nodes", "SSH", "DC/OS", "Registry", "Save"}
+	wizSections = []string{"Cluster", "vCenter", "Placement", "Network", "Nodes", "SSH", "DC/OS", "Registry", "ACS", "Save"}
 )
 
 // chrome is the number of lines around the notes and questions: header,

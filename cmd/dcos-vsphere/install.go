@@ -29,7 +29,7 @@ and running install adds those agents, exactly as add-agents does.`, flow),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.config == "" && !haveDefaultConfig() && !g.json() && isTerminal(cmd.InOrStdin()) && isTerminal(cmd.OutOrStdout()) {
 				vc := &liveVCenter{}
-				d := tui.WizardDefaults{VCenter: vc}
+				d := tui.WizardDefaults{VCenter: vc, ACS: liveACS{}}
 				templates.ApplyGovcEnv(&d.Cluster.VCenter, os.Getenv) // an admin's govc settings pre-fill the vCenter page
 				res, err := tui.RunWizard(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), d)
 				vc.close()

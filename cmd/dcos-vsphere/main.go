@@ -97,10 +97,21 @@ func report(err error, g *globalOptions, stdout, stderr io.Writer, signalled boo
 	if g != nil && g.json() && !errors.As(err, &reported) {
 		writeJSONError(stdout, err, code)
 	}
-	// People read stderr whatever the output format.
-	fmt.Fprintln(stderr, "Error:", err)
+	// People read stderr whatever the output format, except when the
+	// progress view already showed the error on that terminal.
+	var shown shownError
+	if !errors.As(err, &shown) || !isTerminal(stderr) {
+		fmt.Fprintln(stderr, "Error:", err)
+	}
 	return code
 }
+
+// shownError is an error the progress view already showed on the
+// terminal (its final frame: the error once, then the summary): main only
+// sets the exit code, and prints it when stderr is not that terminal.
+type shownError struct{ error }
+
+func (e shownError) Unwrap() error { return e.error }
 
 func exitCodeOf(err error, signalled bool) int {
 	var ec exitCoder

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -82,9 +83,10 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 	}
 
 	var res *installer.Result
+	shown := false // the progress view showed the outcome: error, summary, log path
 	switch {
 	case fr.streams && f.useTUI(cmd, g):
-		res, err = runWithProgressView(cmd, c, fr.flow, logFile.Name(), run)
+		res, shown, err = runWithProgressView(cmd, c, fr.flow, logFile.Name(), run)
 	case fr.streams && g.json():
 		res, err = run(cmd.Context(), installer.NewJSONRenderer(cmd.OutOrStdout()))
 	case fr.streams:
@@ -97,12 +99,17 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 	if err != nil {
 		err = withOrigins(c, err)
 		fmt.Fprintf(logFile, "FAILED: %v\n", err)
-		fmt.Fprintf(cmd.ErrOrStderr(), "debug log: %s\n", logFile.Name())
+		if !shown {
+			fmt.Fprintf(cmd.ErrOrStderr(), "debug log: %s\n", logFile.Name())
+		}
+	}
+	if shown && err != nil {
+		return res, shownError{err}
 	}
 	if fr.streams && res != nil {
 		// The result is the output: the summary for people, or the last
 		// JSON line (already written); the error is in it.
-		if !g.json() {
+		if !g.json() && !shown {
 			if werr := res.WriteSummary(cmd.OutOrStdout()); werr != nil && err == nil {
 				err = werr
 			}
@@ -127,16 +134,15 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 
 // runWithProgressView runs the flow under the terminal progress view. The
 // view's first ctrl+c is the graceful stop (running steps finish, state
-// saved); its second quits the program at once.
+// saved); its second quits the program at once. shown says the view's
+// final frame holds the outcome (each error once, the summary, the log
+// path): the caller prints neither again.
 func runWithProgressView(cmd *cobra.Command, c *config.Cluster, flow installer.Flow, logPath string,
-	run func(ctx context.Context, screen installer.Sink) (*installer.Result, error)) (*installer.Result, error) {
+	run func(ctx context.Context, screen installer.Sink) (*installer.Result, error)) (res *installer.Result, shown bool, err error) {
 	view := tui.NewProgress("dcos-vsphere " + flow.Name + " " + c.Name)
-	for _, p := range flow.Infos() {
-		view.Expect(p.Title)
-	}
+	view.Expect(flow.Infos()...)
 	view.LogFile = logPath
-	var res *installer.Result
-	err := view.Run(cmd.Context(), func(viewCtx context.Context, screen installer.Sink) error {
+	err = view.Run(cmd.Context(), func(viewCtx context.Context, screen installer.Sink) error {
 		soft := make(chan struct{})
 		finished := make(chan struct{})
 		defer close(finished)
@@ -148,10 +154,14 @@ func runWithProgressView(cmd *cobra.Command, c *config.Cluster, flow installer.F
 			}
 		}()
 		var err error
-		res, err = run(installer.WithSoftStop(cmd.Context(), soft), screen)
+		r, err := run(installer.WithSoftStop(cmd.Context(), soft), screen)
+		res = r
 		return err
 	})
-	return res, err
+	if errors.Is(err, tui.ErrInterrupted) {
+		return nil, view.Shown(), err // the work may still be winding down: its result is not ours to read
+	}
+	return res, view.Shown(), err
 }
 
 // loadWithGenconf loads the config and renders its DC/OS genconf files (the

@@ -139,8 +139,8 @@ func TestInitWritesExampleOnce(t *testing.T) {
 }
 
 // writeExampleFiles puts next to init's example the files it names: an SSH
-// key (the fixture's), a CA bundle (a self-signed certificate made here)
-// and a placeholder installer.
+// key (the fixture's, also as the ACS admin's key), a CA bundle (a
+// self-signed certificate made here) and a placeholder installer.
 func writeExampleFiles(t *testing.T, dir string) {
 	t.Helper()
 	key, err := os.ReadFile("../../testdata/config/good/id_rsa")
@@ -155,6 +155,7 @@ func writeExampleFiles(t *testing.T, dir string) {
 	}
 	for name, data := range map[string][]byte{
 		"id_rsa":                  key,
+		"acs_rsa":                 key,
 		"vcenter-ca.pem":          pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
 		"dcos_generate_config.sh": []byte("#!/bin/sh\nexit 1\n"),
 	} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -46,18 +47,26 @@ type UploadOptions struct {
 
 // UploadResult says what an upload did.
 type UploadResult struct {
-	Skipped  bool   // the remote file already had this content
-	Bytes    int64  // bytes sent (0 when skipped)
+	Skipped bool  // the remote file already had this content
+	Bytes   int64 // bytes sent (0 when skipped)
+	// Resumed is how many bytes of an interrupted earlier upload were
+	// verified on the host and kept: only the rest was sent.
+	Resumed  int64
 	SHA256   string // of the content, hex
 	Duration time.Duration
 }
 
 // Upload copies localPath to remotePath with the given mode. The content is
-// written over SFTP to StagingPrefix+"<name>.tmp-<random>" in the destination directory
-// while the host hashes what lands in that file (openssl dgst -sha256, or
-// sha256sum); on a match it is chmod-ed and renamed into place, so readers
-// never see a partial or corrupt file. A remote file with the same content
-// is left alone (Skipped). Uploads share the Config.Uploads bound.
+// written over SFTP to a staging file while the host hashes what lands in
+// it (openssl dgst -sha256, or sha256sum); on a match it is chmod-ed and
+// renamed into place, so readers never see a partial or corrupt file. A
+// remote file with the same content is left alone (Skipped). Uploads share
+// the Config.Uploads bound.
+//
+// The staging file is resumable (PartialName: one per destination, kept
+// when the transfer is cut): the next Upload to the same destination
+// verifies, segment by segment, how much of it is this content and sends
+// only the rest (UploadResult.Resumed).
 func (c *Client) Upload(ctx context.Context, localPath, remotePath string, mode os.FileMode, opts UploadOptions) (UploadResult, error) {
 	f, err := os.Open(localPath)
 	if err != nil {
@@ -89,6 +98,7 @@ func (c *Client) Upload(ctx context.Context, localPath, remotePath string, mode 
 			if _, err := c.Run(ctx, chmod, RunOptions{Sudo: opts.Sudo}); err != nil {
 				return UploadResult{}, fmt.Errorf("upload %s to %s:%s: %w", localPath, c.target, remotePath, err)
 			}
+			c.removePartial(remotePath, opts) // one a cut finalize left behind
 			if opts.Progress != nil {
 				opts.Progress(st.Size(), st.Size())
 			}
@@ -98,7 +108,7 @@ func (c *Client) Upload(ctx context.Context, localPath, remotePath string, mode 
 			return UploadResult{}, fmt.Errorf("upload %s: %w", localPath, err)
 		}
 	}
-	res, err := c.upload(ctx, f, st.Size(), remotePath, mode, opts)
+	res, err := c.upload(ctx, f, st.Size(), remotePath, mode, opts, f)
 	res.Duration = time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("upload %s to %s:%s: %w", localPath, c.target, remotePath, err)
@@ -107,7 +117,9 @@ func (c *Client) Upload(ctx context.Context, localPath, remotePath string, mode 
 }
 
 // UploadReader is Upload for content from r of exactly size bytes. It
-// always transfers (an unchanged-content check would need r twice).
+// always transfers (an unchanged-content check would need r twice), to a
+// throwaway temp file (StagingPrefix+"<name>.tmp-<random>"): without
+// reading r twice there is nothing to resume from.
 func (c *Client) UploadReader(ctx context.Context, r io.Reader, size int64, remotePath string, mode os.FileMode, opts UploadOptions) (UploadResult, error) {
 	start := time.Now()
 	limiter := c.uploadLimiter()
@@ -115,7 +127,7 @@ func (c *Client) UploadReader(ctx context.Context, r io.Reader, size int64, remo
 		return UploadResult{}, fmt.Errorf("upload to %s:%s: %w", c.target, remotePath, err)
 	}
 	defer limiter.release()
-	res, err := c.upload(ctx, r, size, remotePath, mode, opts)
+	res, err := c.upload(ctx, r, size, remotePath, mode, opts, nil)
 	res.Duration = time.Since(start)
 	if err != nil {
 		return res, fmt.Errorf("upload to %s:%s: %w", c.target, remotePath, err)
@@ -142,7 +154,10 @@ func (c *Client) remoteSumIfSize(ctx context.Context, remotePath string, size in
 	return strings.TrimSpace(res.Stdout), nil
 }
 
-func (c *Client) upload(ctx context.Context, r io.Reader, size int64, remotePath string, mode os.FileMode, opts UploadOptions) (UploadResult, error) {
+// upload stages the content and moves it into place. With src (the same
+// content as r, seekable) the staging file is the destination's resumable
+// partial; without, a throwaway temp file.
+func (c *Client) upload(ctx context.Context, r io.Reader, size int64, remotePath string, mode os.FileMode, opts UploadOptions, src io.ReadSeeker) (UploadResult, error) {
 	sc, err := c.sftpClient()
 	if err != nil {
 		return UploadResult{}, err
@@ -152,6 +167,16 @@ func (c *Client) upload(ctx context.Context, r io.Reader, size int64, remotePath
 		dir = "."
 	}
 	tmpName := StagingPrefix + name + ".tmp-" + randomHex(6)
+	if src != nil {
+		release, ok := claimPartial(c.target, remotePath)
+		if ok {
+			defer release()
+			tmpName = PartialName(remotePath)
+		} else {
+			src = nil // the same destination is being uploaded right now: do not share its partial
+		}
+	}
+	resumable := src != nil
 	final := path.Join(dir, tmpName) // next to the destination: rename is atomic
 	staged := final
 	if opts.Sudo {
@@ -162,25 +187,49 @@ func (c *Client) upload(ctx context.Context, r io.Reader, size int64, remotePath
 			}
 		}
 		staged = path.Join(stagingDir, tmpName)
+		if resumable {
+			// install(1) copies the verified partial to a temp file next to
+			// the destination; the partial stays until that is in place.
+			final = path.Join(dir, StagingPrefix+name+".tmp-"+randomHex(6))
+		}
 	}
 
 	h := sha256.New()
-	sent, remoteSum, err := c.send(ctx, sc, r, size, staged, h, opts.Progress)
+	var offset int64
+	if resumable {
+		if offset, err = c.resumeOffset(ctx, staged, src, size, h); err != nil {
+			return UploadResult{}, err
+		}
+		r = src
+	}
+	sent, remoteSum, err := c.send(ctx, sc, r, size, offset, staged, resumable, h, opts.Progress)
+	res := UploadResult{Bytes: sent, Resumed: offset}
 	if err != nil {
-		_ = sc.Remove(staged)
-		return UploadResult{Bytes: sent}, err
+		// A cut transfer keeps its resumable partial for the next try; a
+		// short source means the content is not what was announced.
+		var short *shortSourceError
+		if !resumable || errors.As(err, &short) {
+			_ = sc.Remove(staged)
+		}
+		return res, err
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if remoteSum != sum {
 		_ = sc.Remove(staged)
-		return UploadResult{Bytes: sent}, fmt.Errorf("checksum mismatch: sha256sum of %s on the host is %s, sent %s", staged, remoteSum, sum)
+		return res, fmt.Errorf("checksum mismatch: sha256sum of %s on the host is %s, sent %s", staged, remoteSum, sum)
 	}
+	res.SHA256 = sum
 
 	// chmod and rename into place (sudo: install next to the destination,
-	// verify that copy, rename) in one round trip; the trap removes temp
-	// files whatever happens.
-	script := fmt.Sprintf(`s=%s; t=%s; d=%s; trap 'rm -f -- "$s" "$t"' EXIT; `,
-		shellQuote(staged), shellQuote(final), shellQuote(remotePath))
+	// verify that copy, rename) in one round trip; the trap removes the temp
+	// file next to the destination whatever happens, and the staged file
+	// unless it is a resumable partial not yet in place.
+	script := fmt.Sprintf(`s=%s; t=%s; d=%s; `, shellQuote(staged), shellQuote(final), shellQuote(remotePath))
+	if resumable {
+		script += `trap 'rm -f -- "$t"' EXIT; `
+	} else {
+		script += `trap 'rm -f -- "$s" "$t"' EXIT; `
+	}
 	if opts.Sudo {
 		script += fmt.Sprintf(`install -m %04o -- "$s" "$t"; `, mode.Perm()) +
 			fmt.Sprintf(`got=$(sha256sum -- "$t" | cut -c1-64); `+
@@ -189,22 +238,34 @@ func (c *Client) upload(ctx context.Context, r io.Reader, size int64, remotePath
 		script += fmt.Sprintf(`chmod %04o -- "$t"; `, mode.Perm())
 	}
 	script += `mv -f -- "$t" "$d"`
+	if resumable && opts.Sudo {
+		script += `; rm -f -- "$s"`
+	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), uploadFinalizeTimeout)
 	defer cancel()
 	if ctx.Err() != nil {
 		fctx = ctx
 	}
 	if _, err := c.Run(fctx, script, RunOptions{Sudo: opts.Sudo}); err != nil {
-		_ = sc.Remove(staged)
-		return UploadResult{Bytes: sent, SHA256: sum}, fmt.Errorf("verify and rename into place: %w", err)
+		if !resumable {
+			_ = sc.Remove(staged)
+		}
+		return res, fmt.Errorf("verify and rename into place: %w", err)
 	}
-	return UploadResult{Bytes: sent, SHA256: sum}, nil
+	return res, nil
 }
 
-// send writes r to remote with many SFTP writes in flight, hashing on both
-// ends on the way and reporting progress. It returns the remote sha256.
-func (c *Client) send(ctx context.Context, sc *sftp.Client, r io.Reader, size int64, remote string, h hash.Hash, progress func(done, total int64)) (int64, string, error) {
-	f, err := sc.OpenFile(remote, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
+// send writes r to remote from offset on (what lies before it is already
+// there, verified, and in h) with many SFTP writes in flight, hashing on
+// both ends on the way and reporting progress. It returns the bytes sent
+// and the remote sha256 of the whole file. Writes carry explicit offsets
+// (an append at the verified prefix, not O_APPEND: 64 writes are in flight).
+func (c *Client) send(ctx context.Context, sc *sftp.Client, r io.Reader, size, offset int64, remote string, resumable bool, h hash.Hash, progress func(done, total int64)) (int64, string, error) {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL // a throwaway temp file is new
+	if resumable {
+		flags = os.O_WRONLY | os.O_CREATE // the partial may exist: truncated to its verified prefix below
+	}
+	f, err := sc.OpenFile(remote, flags)
 	if err != nil {
 		return 0, "", fmt.Errorf("create %s: %w", remote, err)
 	}
@@ -212,22 +273,39 @@ func (c *Client) send(ctx context.Context, sc *sftp.Client, r io.Reader, size in
 	if err := f.Chmod(0o600); err != nil {
 		return 0, "", fmt.Errorf("chmod %s: %w", remote, err)
 	}
+	if resumable {
+		// Whatever follows the verified prefix goes before the writes.
+		if err := f.Truncate(offset); err != nil {
+			return 0, "", fmt.Errorf("truncate %s to its verified %d bytes: %w", remote, offset, err)
+		}
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			return 0, "", fmt.Errorf("seek %s: %w", remote, err)
+		}
+	}
 	hasher, err := c.startHasher(remote)
 	if err != nil {
 		return 0, "", err
 	}
 	defer hasher.abort()
-	pr := &progressReader{ctx: ctx, r: r, h: h, total: size, progress: progress}
+	if offset > 0 {
+		if err := hasher.written(offset); err != nil {
+			return 0, "", fmt.Errorf("remote sha256sum of %s: %w", remote, err)
+		}
+	}
+	pr := &progressReader{ctx: ctx, r: r, h: h, done: offset, total: size, progress: progress}
+	if progress != nil && offset > 0 {
+		progress(offset, size)
+	}
 	var sent int64
-	for sent < size {
-		seg := min(hashSegment, size-sent)
+	for offset+sent < size {
+		seg := min(hashSegment, size-offset-sent)
 		n, err := f.ReadFromWithConcurrency(io.LimitReader(pr, seg), sftpRequestsPerFile)
 		sent += n
 		if err != nil {
 			return sent, "", fmt.Errorf("write %s: %w", remote, err)
 		}
 		if n != seg {
-			return sent, "", fmt.Errorf("source gave %d bytes, expected %d", sent, size)
+			return sent, "", &shortSourceError{got: offset + sent, want: size}
 		}
 		if err := hasher.written(n); err != nil {
 			return sent, "", fmt.Errorf("remote sha256sum of %s: %w", remote, err)
@@ -241,9 +319,16 @@ func (c *Client) send(ctx context.Context, sc *sftp.Client, r io.Reader, size in
 		return sent, "", fmt.Errorf("verify %s: %w", remote, err)
 	}
 	if progress != nil {
-		progress(sent, size)
+		progress(size, size)
 	}
 	return sent, remoteSum, nil
+}
+
+// shortSourceError: the content ended before the size announced.
+type shortSourceError struct{ got, want int64 }
+
+func (e *shortSourceError) Error() string {
+	return fmt.Sprintf("source gave %d bytes, expected %d", e.got, e.want)
 }
 
 func (c *Client) sftpClient() (*sftp.Client, error) {

@@ -38,10 +38,13 @@ func uploadT(t *testing.T, c *Client, local, remote string, mode os.FileMode, op
 	return res
 }
 
+// tempLeftovers lists the staging files in dir: throwaway temp files and
+// resumable partials.
 func tempLeftovers(t *testing.T, dir string) []string {
 	t.Helper()
 	m, _ := filepath.Glob(filepath.Join(dir, StagingPrefix+"*.tmp-*"))
-	return m
+	p, _ := filepath.Glob(filepath.Join(dir, StagingPrefix+"*.part-*"))
+	return append(m, p...)
 }
 
 func TestUploadVerifiesRenamesAndSkipsUnchanged(t *testing.T) {

@@ -36,12 +36,23 @@ func main() {
 	p := tui.NewProgress("dcos-vsphere install · lab")
 	p.LogFile = "/tmp/dcos-vsphere-demo.log"
 	phases := []string{"validate config", "connect vCenter", "ensure template", "clone VMs", "wait for SSH", "prepare nodes", "bootstrap", "install masters", "install agents", "postflight"}
-	p.Expect(phases...)
+	for _, ph := range phases {
+		p.Expect(installer.PhaseInfo{ID: installer.PhaseID(ph), Title: ph}) // events without ids are keyed on the title
+	}
 	err := p.Run(ctx, func(ctx context.Context, sink installer.Sink) error {
-		return script(ctx, sink, phases, *fail, *speed)
+		err := script(ctx, sink, phases, *fail, *speed)
+		res := &installer.Result{Command: "install", Status: "ok", Cluster: "lab", Changed: 7, LogPath: p.LogFile,
+			DCOSURL: "http://198.18.0.11/", BootstrapURL: "http://198.18.0.10:8080/"}
+		if err != nil {
+			res.Status, res.Error = "failed", err.Error()
+		}
+		sink.Emit(installer.Event{Time: time.Now(), Kind: installer.RunResult, Result: res})
+		return err
 	})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "install:", err)
+		if !p.Shown() { // else the view showed it
+			fmt.Fprintln(os.Stderr, "install:", err)
+		}
 		os.Exit(1)
 	}
 }
