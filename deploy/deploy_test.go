@@ -5,58 +5,33 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/deploy"
 	"github.com/dcos-vsphere/dcos-vsphere/lab/acr"
+	"github.com/dcos-vsphere/dcos-vsphere/lab/acr/acrtest"
 	"github.com/dcos-vsphere/dcos-vsphere/marathon"
 	"github.com/dcos-vsphere/dcos-vsphere/marathon/marathontest"
 	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
-// One lab registry (docker-registry behind the ACR-shaped front on
-// 127.0.0.1) for the package's tests; no root needed.
-var (
-	regOnce sync.Once
-	reg     *acr.Registry
-	digest  string
-	regErr  error
-)
+// digest is the manifest digest of the image the lab registry is seeded
+// with (myapp:integration-ready).
+var digest string
 
+// labRegistry is the test binary's lab registry (acrtest: no root needed).
 func labRegistry(t *testing.T) *acr.Registry {
 	t.Helper()
-	if _, err := os.Stat(acr.DefaultBinary); err != nil {
-		t.Skipf("%s not installed (Debian package docker-registry; scripts/deps.sh installs it)", acr.DefaultBinary)
-	}
-	regOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "deploy-test-")
-		if err != nil {
-			regErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if reg, regErr = acr.Start(ctx, acr.Options{Dir: filepath.Join(dir, "acr")}); regErr == nil {
-			digest, regErr = reg.Seed(ctx, "myapp", "integration-ready")
-		}
-	})
-	if regErr != nil {
-		t.Fatal(regErr)
-	}
-	return reg
+	r, d := acrtest.Registry(t, "myapp", "integration-ready")
+	digest = d
+	return r
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if reg != nil {
-		reg.Close()
-		_ = acr.Cleanup(filepath.Dir(reg.CAFile()))
-		_ = os.RemoveAll(filepath.Dir(filepath.Dir(reg.CAFile())))
-	}
+	acrtest.Close()
 	os.Exit(code)
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/lab/acr"
+	"github.com/dcos-vsphere/dcos-vsphere/lab/acr/acrtest"
 )
 
 func writeFile(t *testing.T, name, body string) string {
@@ -60,21 +60,8 @@ func TestDeployAndPromoteRefuseBadInput(t *testing.T) {
 // Without root: promote and deploy --print-app against an in-process lab
 // registry (real docker-registry behind the ACR-shaped front) on 127.0.0.1.
 func TestPromoteAndPrintApp(t *testing.T) {
-	if _, err := os.Stat(acr.DefaultBinary); err != nil {
-		t.Skipf("%s not installed (Debian package docker-registry; scripts/deps.sh installs it)", acr.DefaultBinary)
-	}
 	t.Setenv("VCENTER_PASSWORD", "vc-Secret-cmd")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r, err := acr.Start(ctx, acr.Options{Dir: filepath.Join(t.TempDir(), "acr")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	d, err := r.Seed(ctx, "myapp", "integration-ready")
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, d := acrtest.Registry(t, "myapp", "integration-ready")
 	section := func(user, secret string) string {
 		return "registry:\n  server: " + r.Host() + "\n  username: " + user + "\n  passwordFile: " + secretFile(t, secret) + "\n  caFile: " + r.CAFile() + "\n"
 	}
