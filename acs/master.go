@@ -39,7 +39,9 @@ type Config struct {
 	SSHPort    int // default 2200 (master 0); 2200+i reaches master i
 	User       string
 	KeyFile    string
-	UseAgent   bool
+	// KeyPassphrase unlocks an encrypted KeyFile (secret: never logged).
+	KeyPassphrase string
+	UseAgent      bool
 	// KnownHostsFile is required: the master's key as [fqdn]:2200 and each
 	// agent's by address, trusted on first use.
 	KnownHostsFile string
@@ -53,7 +55,8 @@ type Config struct {
 // FromConfig is the Config of a cluster.yaml acs section (defaults
 // applied by config.Load).
 func FromConfig(a config.ACS) Config {
-	return Config{MasterFQDN: a.MasterFQDN, SSHPort: a.SSHPort, User: a.User, KeyFile: a.KeyFile, UseAgent: a.Agent, KnownHostsFile: a.KnownHostsFile}
+	return Config{MasterFQDN: a.MasterFQDN, SSHPort: a.SSHPort, User: a.User, KeyFile: a.KeyFile, KeyPassphrase: a.KeyPassphrase.Value(),
+		UseAgent: a.Agent, KnownHostsFile: a.KnownHostsFile}
 }
 
 func (c Config) withDefaults() Config {
@@ -73,7 +76,7 @@ func (c Config) withDefaults() Config {
 }
 
 func (c Config) sshConfig(host string, port int) ssh.Config {
-	return ssh.Config{Host: host, Port: port, User: c.User, KeyFile: c.KeyFile, UseAgent: c.UseAgent,
+	return ssh.Config{Host: host, Port: port, User: c.User, KeyFile: c.KeyFile, KeyPassphrase: c.KeyPassphrase, UseAgent: c.UseAgent,
 		KnownHostsFile: c.KnownHostsFile, ConnectTimeout: c.ConnectTimeout, MaxAttempts: masterAttempts,
 		BackoffInitial: 500 * time.Millisecond, BackoffMax: 2 * time.Second, Redactor: c.Redactor, Log: c.Log}
 }

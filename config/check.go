@@ -225,7 +225,7 @@ func CheckACSKeyFile(path string) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &missing):
-		return fmt.Errorf("%s is an encrypted private key, and the ACS login takes no passphrase: load it into ssh-agent (ssh-add %s) and set acs.agent: true without acs.keyFile, or use a key without a passphrase", path, path)
+		return fmt.Errorf("%s is an encrypted private key: set acs.keyPassphrase: \"${ENV_VAR}\" (or acs.keyPassphraseFile), or load it into ssh-agent (ssh-add %s) and set acs.agent: true without acs.keyFile", path, path)
 	case strings.Contains(string(data), "PUBLIC KEY") || strings.HasPrefix(string(data), "ssh-"):
 		return fmt.Errorf("%s is a public key; acs.keyFile needs the private key (the file without .pub)", path)
 	}

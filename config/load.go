@@ -183,7 +183,7 @@ func (c *Cluster) resolvePaths() {
 	for _, p := range []*string{
 		&c.VCenter.PasswordFile, &c.VCenter.CAFile, &c.Template.OVA,
 		&c.SSH.KeyFile, &c.SSH.KeyPassphraseFile, &c.SSH.PasswordFile, &c.SSH.KnownHostsFile, &c.SSH.SudoPasswordFile,
-		&c.DCOS.Installer, &c.DCOS.IPDetect.Script, &c.Registry.PasswordFile, &c.Registry.CAFile, &c.ACS.KeyFile, &c.ACS.KnownHostsFile,
+		&c.DCOS.Installer, &c.DCOS.IPDetect.Script, &c.Registry.PasswordFile, &c.Registry.CAFile, &c.ACS.KeyFile, &c.ACS.KeyPassphraseFile, &c.ACS.KnownHostsFile,
 	} {
 		*p = c.resolve(*p)
 	}
@@ -209,6 +209,7 @@ func (c *Cluster) secretFields() []secretField {
 		{"ssh.password", "ssh.passwordFile", &c.SSH.Password, c.SSH.PasswordFile},
 		{"ssh.sudoPassword", "ssh.sudoPasswordFile", &c.SSH.SudoPassword, c.SSH.SudoPasswordFile},
 		{"registry.password", "registry.passwordFile", &c.Registry.Password, c.Registry.PasswordFile},
+		{"acs.keyPassphrase", "acs.keyPassphraseFile", &c.ACS.KeyPassphrase, c.ACS.KeyPassphraseFile},
 	}
 }
 

@@ -193,10 +193,13 @@ type ACS struct {
 	SSHPort int `yaml:"sshPort"`
 	// User is the ACS admin user (default azureuser).
 	User string `yaml:"user"`
-	// KeyFile is the private key of the ACS admin user, without a
-	// passphrase (the ACS login takes none: a key with one is used
-	// through Agent).
+	// KeyFile is the private key of the ACS admin user; an encrypted one
+	// needs KeyPassphrase (or KeyPassphraseFile), or is used through Agent.
 	KeyFile string `yaml:"keyFile"`
+	// KeyPassphrase unlocks an encrypted KeyFile ("${ENV}" reference).
+	KeyPassphrase Secret `yaml:"keyPassphrase"`
+	// KeyPassphraseFile is a 0600 file holding it instead.
+	KeyPassphraseFile string `yaml:"keyPassphraseFile"`
 	// Agent uses the keys of the ssh-agent at $SSH_AUTH_SOCK.
 	Agent bool `yaml:"agent"`
 	// KnownHostsFile records the master's key ([fqdn]:2200) and every

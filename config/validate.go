@@ -190,6 +190,9 @@ func validateACS(c *Cluster, r *report) {
 	if a.KeyFile == "" && !a.Agent {
 		r.err("acs", "no login method: set acs.keyFile (the ACS admin's private key) or acs.agent: true")
 	}
+	if a.KeyFile == "" && (a.KeyPassphrase.Ref != "" || a.KeyPassphrase.IsSet() || a.KeyPassphraseFile != "") {
+		r.err("acs.keyPassphrase", "a key passphrase needs acs.keyFile")
+	}
 	if msg := ACSPortNote(a.SSHPort); msg != "" {
 		r.warn("acs.sshPort", msg)
 	}

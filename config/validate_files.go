@@ -90,7 +90,11 @@ func checkFiles(c *Cluster, r *report) {
 		}
 	}
 	if kf := c.ACS.KeyFile; kf != "" && c.ACS.Enabled() {
-		if err := CheckACSKeyFile(kf); err != nil {
+		if pass := c.ACS.KeyPassphrase.Value(); pass != "" {
+			if msg := checkPrivateKey(kf, pass); msg != "" {
+				r.err("acs.keyFile", strings.ReplaceAll(msg, "ssh.keyPassphrase", "acs.keyPassphrase")+" (acs.keyPassphrase)")
+			}
+		} else if err := CheckACSKeyFile(kf); err != nil {
 			r.err("acs.keyFile", err.Error())
 		}
 	}

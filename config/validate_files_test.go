@@ -253,7 +253,7 @@ func TestCheckFilesACSKey(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "acs_rsa.pub"), []byte("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm5 x\n"), 0o644)
 	for file, want := range map[string]string{
 		"acs_plain":   "",
-		"acs_enc":     "is an encrypted private key, and the ACS login takes no passphrase: load it into ssh-agent (ssh-add ",
+		"acs_enc":     "is an encrypted private key: set acs.keyPassphrase",
 		"acs_rsa.pub": "is a public key; acs.keyFile needs the private key",
 		"acs_none":    "acs_none does not exist",
 	} {
@@ -270,5 +270,31 @@ func TestCheckFilesACSKey(t *testing.T) {
 		case want != "" && !strings.Contains(err.Error(), CheckACSKeyFile(filepath.Join(dir, file)).Error()):
 			t.Errorf("%s: CheckFiles says %v, CheckACSKeyFile %v", file, err, CheckACSKeyFile(filepath.Join(dir, file)))
 		}
+	}
+}
+
+// An encrypted acs.keyFile works with acs.keyPassphrase (or its file); a
+// wrong passphrase is named.
+func TestCheckFilesACSKeyPassphrase(t *testing.T) {
+	dir := t.TempDir()
+	writeKey(t, filepath.Join(dir, "key"), "")
+	os.WriteFile(filepath.Join(dir, "dcos_generate_config.sh"), nil, 0o755)
+	writeKey(t, filepath.Join(dir, "acs_enc"), "pp-Secret")
+	for pass, want := range map[string]string{"pp-Secret": "", "not-it": "acs.keyPassphrase"} {
+		t.Setenv("ACS_PP", pass)
+		c, err := parseIn(t, dir, "f", "acs:\n  masterFQDN: m.example\n  keyFile: acs_enc\n  keyPassphrase: \"${ACS_PP}\"\n")
+		if err != nil {
+			t.Fatalf("load: %v", err)
+		}
+		err = c.CheckFiles()
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("the right passphrase: %v", err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), pass)):
+			t.Errorf("a wrong passphrase: %v", err)
+		}
+	}
+	if _, err := parseIn(t, dir, "f", "acs:\n  masterFQDN: m.example\n  agent: true\n  keyPassphrase: \"${ACS_PP}\"\n"); err == nil || !strings.Contains(err.Error(), "a key passphrase needs acs.keyFile") {
+		t.Errorf("a passphrase without a key: %v", err)
 	}
 }

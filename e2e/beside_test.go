@@ -182,6 +182,18 @@ func TestRegistryAndACSOnLab(t *testing.T) {
 		}
 	})
 
+	t.Run("ACS agents pull with the archive as Mesos and Docker would", func(t *testing.T) {
+		r := run(t, 5*time.Minute, "acs", "sync", "--config", c.Path, "--pull-image", image, "-o", "json")
+		ok(t, r, "acs sync --pull-image")
+		var res acsSyncResult
+		if err := json.Unmarshal([]byte(strings.TrimSpace(r.Stdout)), &res); err != nil {
+			t.Fatalf("acs sync JSON: %v\n%s", err, r.Stdout)
+		}
+		if len(res.Agents) != 3 || res.Uploaded != 0 || res.Failed != 0 {
+			t.Errorf("acs sync --pull-image: %d agents, %d uploaded, %d failed; want 3, 0 (install put it there), 0", len(res.Agents), res.Uploaded, res.Failed)
+		}
+	})
+
 	t.Run("nothing served holds the password", func(t *testing.T) {
 		secrets := []string{pw1, pw2, base64.StdEncoding.EncodeToString([]byte(acr.Admin + ":" + pw1))}
 		served := servedBytes(t, c)
@@ -432,4 +444,11 @@ func TestRegistryAndACSOnLab(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// acsSyncResult is the part of `acs sync -o json` the tests read.
+type acsSyncResult struct {
+	Agents   []struct{ Name, IP, State, Error string } `json:"agents"`
+	Uploaded int                                       `json:"uploaded"`
+	Failed   int                                       `json:"failed"`
 }

@@ -505,7 +505,7 @@ func mesosStateScript(url string) Script {
 // mesosAgents asks the masters which one leads (metrics master/elected)
 // and reads that one's /master/slaves: the addresses of the agents it
 // lists (from each agent's pid, slave(1)@IP:5051, and its hostname).
-// Non-leading masters know no agents (Mesos redirects them to the leader).
+// (Any master lists them; the leader counts them active.)
 func (r *Run) mesosAgents(ctx context.Context) (map[string]bool, string, error) {
 	var problems []string
 	for _, m := range r.byRole(RoleMaster) {

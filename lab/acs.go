@@ -305,8 +305,10 @@ func (w *acsWorld) host(name string) (*Host, error) {
 	return nil, fmt.Errorf("lab ACS host %s: no record", name)
 }
 
-// startACS builds the ACS world of a lab that is coming up.
-func startACS(ctx context.Context, o Options) (*ACS, error) {
+// startACS builds the ACS world of a lab that is coming up; its hosts'
+// docker trusts the lab registry at acrHost (caPEM), as the vSphere
+// hosts' does.
+func startACS(ctx context.Context, o Options, acrHost string, caPEM []byte) (*ACS, error) {
 	a, err := o.ACS.withDefaults(o)
 	if err != nil {
 		return nil, err
@@ -332,6 +334,9 @@ func startACS(ctx context.Context, o Options) (*ACS, error) {
 		return nil, fmt.Errorf("lab up: build the ACS hosts' base disk: %w", err)
 	}
 	w.st.BaseUID, w.st.BaseGID, w.st.BaseOverlay = base.uid, base.gid, base.overlay
+	if err := trustRegistry(base, acrHost, caPEM); err != nil {
+		return nil, fmt.Errorf("lab up: ACS hosts: %w", err)
+	}
 	pubKey, err := ensureRSAKey(filepath.Join(o.Dir, acsKeyFileName))
 	if err != nil {
 		return nil, fmt.Errorf("lab up: ACS SSH key: %w", err)

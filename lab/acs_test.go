@@ -3,8 +3,11 @@ package lab
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -164,6 +167,34 @@ func TestACSWorld(t *testing.T) {
 		}
 		if want := ag.Hostname + "\n16.04\n" + role; out != want {
 			t.Errorf("agent %s: %q, want %q", ag.Addr, out, want)
+		}
+	}
+
+	// Marathon on the master behind Admin Router; every agent asks it for
+	// tasks, and has docker (trusting the lab registry's CA) to pull them.
+	var info map[string]any
+	getJSON(t, a, "http://127.0.0.1/marathon/v2/info", &info)
+	if info["name"] != "marathon" || info["version"] != "1.4.2" || info["leader"] != m.Addr+":8080" {
+		t.Errorf("Marathon through Admin Router: %v", info)
+	}
+	acr := l.ACR()
+	pw, err := os.ReadFile(acr.AdminPasswordFiles[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := `h=$(mktemp -d) && mkdir -m 0700 $h/.docker && printf '{"auths":{"%s":{"auth":"%s"}}}' > $h/.docker/config.json && HOME=$h docker pull %s/%s`
+	auth := base64.StdEncoding.EncodeToString([]byte(acr.Admin + ":" + strings.TrimSpace(string(pw))))
+	ca, err := os.ReadFile(acr.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ag := range agents {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		out, err := ag.Exec(ctx, "/usr/local/lib/ubuntu1604/dcos-standin status; [ \"$(sha256sum < /etc/docker/certs.d/"+acr.Host+"/ca.crt)\" = '"+
+			fmt.Sprintf("%x", sha256.Sum256(ca))+"  -' ] && echo trusted; "+fmt.Sprintf(home, acr.Host, auth, acr.Host, acr.Image))
+		cancel()
+		if err != nil || !strings.HasPrefix(string(out), "active\ntrusted\n") || !strings.Contains(string(out), "Digest: "+acr.ImageDigest) {
+			t.Errorf("agent %s: the task side, the CA and a docker pull through the load balancer: %v\n%s", ag.Hostname, err, out)
 		}
 	}
 

@@ -10,19 +10,25 @@ import (
 	"strings"
 
 	"github.com/dcos-vsphere/dcos-vsphere/internal/fsutil"
+	"github.com/dcos-vsphere/dcos-vsphere/lab/dcos19"
 )
 
 // The DC/OS 1.9 that the ACS world runs "already installed" (stand-in
 // values; see lab/README.md).
 const (
-	acsDCOSVersion    = "1.9.0"
-	acsImageCommit    = "0ce03387884523f02624d3fb56c7fbe2e06e181b"
-	acsBootstrapID    = "5df43052907c021eeb5de145419a3da1898c58a5"
-	standinConfDir    = "opt/mesosphere/etc/dcos-standin"
-	standinWWW        = "var/lib/dcos-standin/www"
-	dcosVersionFile   = "opt/mesosphere/active/dcos-metadata/etc/dcos-version.json"
-	clusterIDFile     = "var/lib/dcos/cluster-id"
-	standinControl    = "/usr/local/lib/ubuntu1604/dcos-standin"
+	acsDCOSVersion  = "1.9.0"
+	acsImageCommit  = "0ce03387884523f02624d3fb56c7fbe2e06e181b"
+	acsBootstrapID  = "5df43052907c021eeb5de145419a3da1898c58a5"
+	standinConfDir  = "opt/mesosphere/etc/dcos-standin"
+	standinWWW      = "var/lib/dcos-standin/www"
+	dcosVersionFile = "opt/mesosphere/active/dcos-metadata/etc/dcos-version.json"
+	clusterIDFile   = "var/lib/dcos/cluster-id"
+	standinControl  = "/usr/local/lib/ubuntu1604/dcos-standin"
+	masterListFile  = "opt/mesosphere/etc/master_list"
+	detectIPFile    = "opt/mesosphere/bin/detect_ip"
+	// MarathonEventsACS is the Marathon stand-in's task log on an ACS
+	// master (one JSON object per task state change).
+	MarathonEventsACS = "/var/lib/dcos-standin/marathon/task-events.log"
 	mesosAgentPrefixN = "S"
 )
 
@@ -72,6 +78,8 @@ http {
     location = /pkgpanda/active.buildinfo.full.json { alias /WWW/buildinfo.json; }
     location = /mesos { return 301 /mesos/; }
     location /mesos/ { proxy_pass http://127.0.0.1:5050/; }
+    location /marathon/ { proxy_pass http://127.0.0.1:8080/; }
+    location /service/marathon/ { proxy_pass http://127.0.0.1:8080/; }
     location /system/health/v1 { proxy_pass http://127.0.0.1:1050; }
     location / { return 404; }
   }
@@ -94,14 +102,38 @@ http {
 `
 
 // installDCOS makes a started ACS host look like a node of an installed
-// DC/OS 1.9 cluster: /opt/mesosphere with dcos-version.json and
+// DC/OS 1.9 cluster: /opt/mesosphere with dcos-version.json, master_list,
+// an ip-detect and the stand-in services' modules, and
 // /etc/mesosphere/roles on every node; on masters also the cluster id,
-// the stand-in's config and its data, and the stand-in started.
+// the stand-in's config and its data. Then the node's stand-in starts
+// (masters: nginx and Marathon; agents: the Mesos agent's task side).
 func (w *acsWorld) installDCOS(ctx context.Context, h *Host, n acsNode) error {
 	disk := hostDisk{dir: h.Dir}
 	version, _ := json.Marshal(map[string]string{"version": acsDCOSVersion, "dcos-image-commit": acsImageCommit, "bootstrap-id": acsBootstrapID})
 	if err := writeDiskFile(disk, dcosVersionFile, append(version, '\n'), 0o644); err != nil {
 		return err
+	}
+	var masters []string
+	for _, m := range w.st.Nodes {
+		if m.Role == roleMaster {
+			masters = append(masters, m.IP)
+		}
+	}
+	list, _ := json.Marshal(masters)
+	if err := writeDiskFile(disk, masterListFile, append(list, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := writeDiskFile(disk, detectIPFile, []byte("#!/bin/sh\n# ip-detect of an ACS lab node: its address on the VNet\necho "+n.IP+"\n"), 0o755); err != nil {
+		return err
+	}
+	mods, err := dcos19.ServiceFiles()
+	if err != nil {
+		return err
+	}
+	for rel, b := range mods {
+		if err := writeDiskFile(disk, filepath.Join("opt/mesosphere/active", rel), b, 0o644); err != nil {
+			return err
+		}
 	}
 	role := map[string]string{roleMaster: "master", roleAgent: "slave", rolePublic: "slave_public"}[n.Role]
 	// /etc is an overlay: write it from inside the host.
@@ -109,6 +141,9 @@ func (w *acsWorld) installDCOS(ctx context.Context, h *Host, n acsNode) error {
 		return err
 	}
 	if n.Role != roleMaster {
+		if out, err := h.Exec(ctx, standinControl+" start"); err != nil {
+			return fmt.Errorf("start the DC/OS stand-in on %s: %w: %s", h.Hostname, err, out)
+		}
 		return nil
 	}
 	if err := writeDiskFile(disk, clusterIDFile, []byte(w.st.ClusterID+"\n"), 0o644); err != nil {

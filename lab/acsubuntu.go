@@ -25,24 +25,7 @@ nano lsb_release ifconfig netstat`)
 // with the Ubuntu personality.
 func buildUbuntuBase(dir string, copyDisks bool) (baseDisk, error) {
 	b := baseDisk{dir: dir, user: acsUser, pathEnv: hostPath, boot: ubuntuBoot, ubuntu: true}
-	if err := os.RemoveAll(dir); err != nil {
-		return b, err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return b, err
-	}
-	if err := copyTree("/etc", b.path("etc")); err != nil {
-		return b, fmt.Errorf("copy /etc: %w", err)
-	}
-	var err error
-	if b.uid, b.gid, err = ubuntuEtc(b.path("etc")); err != nil {
-		return b, fmt.Errorf("make /etc look like Ubuntu 16.04: %w", err)
-	}
-	if err := installUbuntuPersonality(b.path("usrlocal")); err != nil {
-		return b, fmt.Errorf("install the Ubuntu personality: %w", err)
-	}
-	b.overlay = !copyDisks && overlayWorks(dir)
-	return b, nil
+	return b.build(copyDisks, "Ubuntu 16.04", ubuntuEtc, installUbuntuPersonality)
 }
 
 const ubuntuOSRelease = `NAME="Ubuntu"
@@ -110,20 +93,9 @@ root	ALL=(ALL:ALL) ALL
 // waagent grants a key-only admin (/etc/sudoers.d/waagent), sshd, PATH.
 // It returns azureuser's uid and gid.
 func ubuntuEtc(etc string) (int, int, error) {
-	for _, p := range []string{"os-release", "lsb-release", "debian_version", "issue", "issue.net",
+	if err := stripEtc(etc, "os-release", "lsb-release", "debian_version", "issue", "issue.net",
 		"redhat-release", "centos-release", "system-release", "sudoers", "sudoers.d", "ssh/sshd_config",
-		"ssh/sshd_config.d", "systemd/system", "mesosphere", "docker", "profile", "environment", "machine-id"} {
-		if err := os.RemoveAll(filepath.Join(etc, p)); err != nil {
-			return 0, 0, err
-		}
-	}
-	keys, _ := filepath.Glob(filepath.Join(etc, "ssh", "ssh_host_*"))
-	for _, k := range keys {
-		if err := os.Remove(k); err != nil {
-			return 0, 0, err
-		}
-	}
-	if err := filesOnlyNSS(etc); err != nil {
+		"ssh/sshd_config.d", "systemd/system", "mesosphere", "docker", "profile", "environment", "machine-id"); err != nil {
 		return 0, 0, err
 	}
 	uid, gid, err := addUbuntuUser(etc, acsUser, []string{"adm", "sudo"})
@@ -273,6 +245,30 @@ func installUbuntuPersonality(usrLocal string) error {
 		if err := copyScript(s, filepath.Join(lib, s)); err != nil {
 			return fmt.Errorf("install %s: %w", s, err)
 		}
+	}
+	// docker-engine 1.13.1, as acs-engine installs it (running from boot):
+	// the lab's docker stand-in with its real pull.
+	for _, s := range []string{"docker", "docker-pull"} {
+		b, err := personality.ReadFile("personality/" + s)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(lib, s), b, 0o755); err != nil {
+			return fmt.Errorf("install %s: %w", s, err)
+		}
+	}
+	return os.Symlink("../lib/ubuntu1604/docker", filepath.Join(bin, "docker"))
+}
+
+// trustRegistry makes the hosts of base trust the lab registry's CA the
+// way docker does (/etc/docker/certs.d/<host>/ca.crt).
+func trustRegistry(base baseDisk, host string, caPEM []byte) error {
+	certs := base.path(filepath.Join("etc", "docker", "certs.d", host))
+	if err := os.MkdirAll(certs, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(certs, "ca.crt"), caPEM, 0o644); err != nil {
+		return fmt.Errorf("trust the registry CA: %w", err)
 	}
 	return nil
 }

@@ -33,23 +33,30 @@ func (b baseDisk) path(p string) string { return filepath.Join(b.dir, p) }
 // overlayfs.
 func buildBase(dir string, copyDisks bool) (baseDisk, error) {
 	b := baseDisk{dir: dir, user: sshUser, pathEnv: hostPath, boot: "/usr/local/lib/centos7/boot"}
-	if err := os.RemoveAll(dir); err != nil {
+	return b.build(copyDisks, "CentOS 7.3", centosEtc, installPersonality)
+}
+
+// build makes the base disk in b.dir: a copy of the machine's /etc that
+// makeEtc turns into the personality's (returning its user's uid and
+// gid), and the personality's tools installed under usrlocal.
+func (b baseDisk) build(copyDisks bool, osName string, makeEtc func(etc string) (int, int, error), install func(dir string) error) (baseDisk, error) {
+	if err := os.RemoveAll(b.dir); err != nil {
 		return b, err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(b.dir, 0o755); err != nil {
 		return b, err
 	}
 	if err := copyTree("/etc", b.path("etc")); err != nil {
 		return b, fmt.Errorf("copy /etc: %w", err)
 	}
 	var err error
-	if b.uid, b.gid, err = centosEtc(b.path("etc")); err != nil {
-		return b, fmt.Errorf("make /etc look like CentOS 7.3: %w", err)
+	if b.uid, b.gid, err = makeEtc(b.path("etc")); err != nil {
+		return b, fmt.Errorf("make /etc look like %s: %w", osName, err)
 	}
-	if err := installPersonality(b.path("usrlocal")); err != nil {
-		return b, fmt.Errorf("install the CentOS personality: %w", err)
+	if err := install(b.path("usrlocal")); err != nil {
+		return b, fmt.Errorf("install the %s personality: %w", osName, err)
 	}
-	b.overlay = !copyDisks && overlayWorks(dir)
+	b.overlay = !copyDisks && overlayWorks(b.dir)
 	return b, nil
 }
 

@@ -226,20 +226,9 @@ unset i
 // It returns centos's uid and gid.
 func centosEtc(etc string) (int, int, error) {
 	// Files the lab replaces or that a fresh CentOS host does not have.
-	for _, p := range []string{"os-release", "redhat-release", "centos-release", "system-release",
+	if err := stripEtc(etc, "os-release", "redhat-release", "centos-release", "system-release",
 		"sudoers", "sudoers.d", "ssh/sshd_config", "ssh/sshd_config.d", "systemd/system", "mesosphere",
-		"docker", "modules-load.d", "profile", "environment", "machine-id", "selinux", "yum.repos.d"} {
-		if err := os.RemoveAll(filepath.Join(etc, p)); err != nil {
-			return 0, 0, err
-		}
-	}
-	keys, _ := filepath.Glob(filepath.Join(etc, "ssh", "ssh_host_*"))
-	for _, k := range keys {
-		if err := os.Remove(k); err != nil {
-			return 0, 0, err
-		}
-	}
-	if err := filesOnlyNSS(etc); err != nil {
+		"docker", "modules-load.d", "profile", "environment", "machine-id", "selinux", "yum.repos.d"); err != nil {
 		return 0, 0, err
 	}
 	uid, gid, err := editAccounts(etc)
@@ -346,4 +335,23 @@ func (d hostDisk) makeHome(user, pathEnv string, uid, gid int, pubKey []byte) er
 		}
 	}
 	return os.Chmod(home, 0o700)
+}
+
+// stripEtc removes from a copied /etc what a personality replaces or a
+// fresh host does not have (paths relative to etc), the machine's own
+// SSH host keys (each host makes its own), and makes name lookups use the
+// files only.
+func stripEtc(etc string, remove ...string) error {
+	for _, p := range remove {
+		if err := os.RemoveAll(filepath.Join(etc, p)); err != nil {
+			return err
+		}
+	}
+	keys, _ := filepath.Glob(filepath.Join(etc, "ssh", "ssh_host_*"))
+	for _, k := range keys {
+		if err := os.Remove(k); err != nil {
+			return err
+		}
+	}
+	return filesOnlyNSS(etc)
 }

@@ -125,7 +125,7 @@ func Up(ctx context.Context, o Options) (*Lab, error) {
 		return nil, err
 	}
 	if o.ACS != nil {
-		if l.acs, err = startACS(ctx, o); err != nil {
+		if l.acs, err = startACS(ctx, o, l.acr.Host(), l.acr.CAPEM()); err != nil {
 			return nil, fmt.Errorf("lab up: ACS world: %w", err)
 		}
 	}

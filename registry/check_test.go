@@ -11,53 +11,29 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/lab/acr"
+	"github.com/dcos-vsphere/dcos-vsphere/lab/acr/acrtest"
 	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
-// One lab registry (real docker-registry behind the ACR-shaped front on
-// 127.0.0.1) for the package's tests; no root needed.
-var (
-	labOnce   sync.Once
-	labReg    *acr.Registry
-	labDigest string
-	labErr    error
-)
+// labDigest is the manifest digest of the image the lab registry is seeded
+// with (samples/hello:1.0).
+var labDigest string
 
+// labRegistry is the test binary's lab registry (acrtest: no root needed).
 func labRegistry(t *testing.T) *acr.Registry {
 	t.Helper()
-	if _, err := os.Stat(acr.DefaultBinary); err != nil {
-		t.Skipf("%s not installed (Debian package docker-registry; scripts/deps.sh installs it)", acr.DefaultBinary)
-	}
-	labOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "registry-test-")
-		if err != nil {
-			labErr = err
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if labReg, labErr = acr.Start(ctx, acr.Options{Dir: filepath.Join(dir, "acr")}); labErr == nil {
-			labDigest, labErr = labReg.Seed(ctx, "samples/hello", "1.0")
-		}
-	})
-	if labErr != nil {
-		t.Fatal(labErr)
-	}
-	return labReg
+	r, d := acrtest.Registry(t, "samples/hello", "1.0")
+	labDigest = d
+	return r
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if labReg != nil {
-		labReg.Close()
-		_ = acr.Cleanup(filepath.Dir(labReg.CAFile()))
-		_ = os.Remove(filepath.Dir(filepath.Dir(labReg.CAFile())))
-	}
+	acrtest.Close()
 	os.Exit(code)
 }
 

@@ -29,6 +29,9 @@ const (
 	KindDenied Kind = "denied"
 	// KindNotFound: the repository or tag does not exist.
 	KindNotFound Kind = "not-found"
+	// KindConflict: the change would overwrite what must stay (a version
+	// tag that names another build).
+	KindConflict Kind = "conflict"
 	// KindOther: anything else (the message says what).
 	KindOther Kind = "other"
 )
@@ -62,12 +65,15 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // ExitCode is the CLI's exit code for the failure: 3 for connection, TLS
-// and authentication problems, 1 when the registry works but the checked
-// image is missing (or anything else).
+// and authentication problems, 2 for a change that conflicts with what
+// exists, 1 when the registry works but the image is missing (or
+// anything else).
 func (e *Error) ExitCode() int {
 	switch e.Kind {
 	case KindConnection, KindUnknownRegistry, KindTLS, KindNotRegistry, KindUnauthorized, KindExpired, KindDenied:
 		return 3
+	case KindConflict:
+		return 2
 	}
 	return 1
 }

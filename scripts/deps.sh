@@ -4,7 +4,7 @@
 set -euo pipefail
 # docker-registry (distribution 2.8) is the lab registry's backend; the lab
 # runs it with its own config on 127.0.0.1, never as the package's service.
-pkgs=(openssh-server openssh-client iproute2 nginx-light curl xz-utils unzip ipset iputils-ping tar procps psmisc sudo python3 python3-yaml util-linux passwd nftables tmux docker-registry)
+pkgs=(openssh-server openssh-client iproute2 nginx-light curl xz-utils unzip ipset iputils-ping tar procps psmisc sudo python3 python3-yaml openssl util-linux passwd nftables tmux docker-registry)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -32,7 +32,9 @@ type fakeACS struct {
 	keyFile  string // the key the master accepts; "" accepts any key file
 	noAgent  bool   // ssh-agent is not running
 	sudoFail bool
-	block    chan struct{} // when set, reaching the master waits for it (or the context)
+	// passphrase, when set, is what opens keyFile: a login needs it.
+	passphrase string
+	block      chan struct{} // when set, reaching the master waits for it (or the context)
 
 	logins, probes int
 	trusted        []string // the trust values passed
@@ -93,6 +95,8 @@ func (f *fakeACS) CheckACS(ctx context.Context, a config.ACS, connect time.Durat
 		return ACSMaster{}, fmt.Errorf("%w", ErrACSNoAgent)
 	case a.User != f.user || !a.Agent && f.keyFile != "" && a.KeyFile != f.keyFile:
 		return ACSMaster{}, fmt.Errorf("%w: ssh %s: unable to authenticate", ErrACSLoginRefused, target)
+	case f.passphrase != "" && a.KeyPassphrase.Value() != f.passphrase:
+		return ACSMaster{}, fmt.Errorf("%w: %s: the key is encrypted and no (or a wrong) passphrase was given", ErrACSLoginRefused, a.KeyFile)
 	}
 	f.logins++
 	if f.sudoFail {

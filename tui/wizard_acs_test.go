@@ -62,21 +62,14 @@ func TestWizardACSPage(t *testing.T) {
 	d.choose(promptACSLogin, "the ACS admin's private key file")
 
 	// The key: a private key without a passphrase, ~/ expanded.
-	enc := filepath.Join(fx.dir, "acs_enc")
-	data, _ := os.ReadFile(fx.encKey)
-	os.WriteFile(enc, data, 0o600)
 	for path, want := range map[string]string{
 		fx.notKey:            "is not a private key this tool can use",
 		fx.pub:               "is a public key; acs.keyFile needs the private key",
-		enc:                  "is an encrypted private key, and the ACS login takes no passphrase: load it into ssh-agent (ssh-add ",
 		"~/none-" + t.Name(): "no such file",
 	} {
 		if got := d.try(promptACSKey, path); !strings.Contains(got, want) {
 			t.Errorf("key %s: %q, want %q", path, got, want)
 		}
-	}
-	if got, want := d.try(promptACSKey, enc), config.CheckACSKeyFile(enc).Error(); got != want {
-		t.Errorf("encrypted key: the page says %q, config %q", got, want)
 	}
 
 	// An unknown host key: shown, and declining it records nothing.
@@ -136,7 +129,7 @@ func TestWizardACSPage(t *testing.T) {
 	}
 	raw, _ := os.ReadFile(res.ConfigPath)
 	for _, comment := range []string{"# existing DC/OS cluster on Azure Container Service (optional)",
-		"# default 2200 (master 0); 2200+i reaches master i through the Azure load balancer", "# the ACS admin's private key, without a passphrase"} {
+		"# default 2200 (master 0); 2200+i reaches master i through the Azure load balancer", "# the ACS admin's private key (or agent: true for ssh-agent)"} {
 		if !hasLine(string(raw), comment) {
 			t.Errorf("the saved acs section lacks init's comment %q:\n%s", comment, raw)
 		}
@@ -396,5 +389,53 @@ func TestWizardACSWithoutChecker(t *testing.T) {
 	}
 	if c := loadSaved(t, res); c.ACS.MasterFQDN != testACSMaster || c.ACS.KeyFile != key {
 		t.Errorf("acs = %+v", c.ACS)
+	}
+}
+
+// An encrypted ACS key: its passphrase is asked on a page of its own,
+// checked against the key (a wrong one stays on the page), used for the
+// live login, and kept for later runs only where the user chose.
+func TestWizardACSEncryptedKey(t *testing.T) {
+	fx := newFixture(t)
+	t.Setenv(ACSKeyPassphraseEnv, "")
+	os.Unsetenv(ACSKeyPassphraseEnv)
+	acs := newFakeACS()
+	acs.keyFile, acs.passphrase = fx.encKey, testPassphrase
+	d := startWizardSized(t, WizardDefaults{OutputDir: fx.dir, VCenter: newFakeVCenter(), ACS: acs}, 80, 24)
+	toACS(d, fx, true)
+	d.confirm(promptUseACS, true)
+	d.answer(promptACSMaster, testACSMaster)
+	d.answer(promptACSPort, "2200")
+	d.answer(promptACSUser, "azureuser")
+	d.choose(promptACSLogin, "the ACS admin's private key file")
+	d.answer(promptACSKey, fx.encKey)
+	d.leave(pageOf[*acsLoginPage](d.w))
+	s := d.focus(promptACSPassphrase)
+	if s.Page != pageOf[*acsPassphrasePage](d.w).title() || !hasLine(strings.Join(s.Notes, " "), "is encrypted") {
+		t.Fatalf("no passphrase page for an encrypted key: %q %v", s.Page, s.Notes)
+	}
+	if _, logins, _ := acs.counts(); logins != 0 {
+		t.Fatalf("logged in before the passphrase was asked")
+	}
+	d.answer(promptACSPassphrase, "not-the-passphrase")
+	d.choose(promptACSPassStore, "the environment variable")
+	s = d.waitProblem("passphrase")
+	if s.Page != pageOf[*acsPassphrasePage](d.w).title() {
+		t.Fatalf("a wrong passphrase left the page: %q", s.Page)
+	}
+	d.answer(promptACSPassphrase, testPassphrase)
+	d.choose(promptACSPassStore, "the environment variable")
+	d.confirm(promptACSTrustKey, true)
+	d.confirm(promptACSRight, true)
+	save(d, actionSave, filepath.Join(fx.dir, "cluster.yaml"))
+	res, err := d.finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Cluster.ACS.KeyPassphrase; got.Value() != testPassphrase || got.Ref != "${"+ACSKeyPassphraseEnv+"}" {
+		t.Errorf("acs.keyPassphrase = %q (in memory %v)", got.Ref, got.Value() == testPassphrase)
+	}
+	if raw, _ := os.ReadFile(res.ConfigPath); strings.Contains(string(raw), testPassphrase) {
+		t.Error("the saved file holds the passphrase")
 	}
 }

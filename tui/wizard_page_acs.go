@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/crypto/ssh"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/dcos-vsphere/dcos-vsphere/config"
@@ -29,6 +31,8 @@ const (
 	promptACSLogin      = "Log in to the ACS master with"
 	promptACSKnownHosts = "ACS known_hosts file (optional)"
 	promptACSKey        = "ACS admin's private key file"
+	promptACSPassphrase = "ACS key passphrase"
+	promptACSPassStore  = "Keep the ACS key passphrase for later runs in"
 	promptACSTrustKey   = "Trust this host key?"
 	promptACSRight      = "Is this the ACS cluster to work beside?"
 )
@@ -154,10 +158,13 @@ func (p *acsPage) apply(w *wizard, c *config.Cluster) error {
 type acsLoginPage struct {
 	meta
 	key, knownHosts string
+	// encrypted: the key needs its passphrase (the next page asks it).
+	encrypted bool
 }
 
 func (p *acsLoginPage) load(_ *wizard, c config.Cluster) {
 	p.key, p.knownHosts = c.ACS.KeyFile, c.ACS.KnownHostsFile
+	p.encrypted = c.ACS.KeyPassphrase.Ref != "" || c.ACS.KeyPassphraseFile != ""
 }
 func (p *acsLoginPage) hidden(w *wizard) bool { return !pageOf[*acsAskPage](w).use }
 func (p *acsLoginPage) owns(_ *wizard, path string) bool {
@@ -172,22 +179,72 @@ func (p *acsLoginPage) fields(w *wizard, f *fieldSet) {
 	f.input(promptACSKnownHosts, "empty: .dcos-vsphere/<cluster>/acs_known_hosts beside the config (the master's key is asked on first use)", &p.knownHosts, nil)
 }
 func (p *acsLoginPage) apply(w *wizard, c *config.Cluster) error {
+	p.encrypted = false
 	if !c.ACS.Agent {
 		c.ACS.KeyFile = expandPath(p.key)
+		var missing *ssh.PassphraseMissingError
+		p.encrypted = errors.As(readKey(c.ACS.KeyFile, ""), &missing)
+	}
+	if !p.encrypted {
+		c.ACS.KeyPassphrase, c.ACS.KeyPassphraseFile = config.Secret{}, ""
 	}
 	c.ACS.KnownHostsFile = expandPath(p.knownHosts)
 	w.acsAnswered(c)
 	return nil
 }
-func (p *acsLoginPage) check(w *wizard, c *config.Cluster) *job { return w.acsLogin(c, "") }
 
-// checkACSKey is the ACS key field's rule: config's, on the expanded path.
+// check logs in, unless the key's passphrase is still to be asked (the
+// next page logs in then).
+func (p *acsLoginPage) check(w *wizard, c *config.Cluster) *job {
+	if p.encrypted {
+		return nil
+	}
+	return w.acsLogin(c, "")
+}
+
+// checkACSKey is the ACS key field's rule: config's, on the expanded
+// path; an encrypted key is fine here (its passphrase is asked next).
 func checkACSKey(s string) error {
 	if err := checkFile(s); err != nil {
 		return err
 	}
+	var missing *ssh.PassphraseMissingError
+	if errors.As(readKey(expandPath(s), ""), &missing) {
+		return nil
+	}
 	return config.CheckACSKeyFile(expandPath(s))
 }
+
+// acsPassphrasePage asks the passphrase of an encrypted ACS key, checks
+// it opens the key, and logs in.
+type acsPassphrasePage struct {
+	meta
+	passphrase, store string
+}
+
+func (p *acsPassphrasePage) load(_ *wizard, c config.Cluster) {
+	p.passphrase, p.store = c.ACS.KeyPassphrase.Value(), storeOf(c.ACS.KeyPassphraseFile)
+}
+func (p *acsPassphrasePage) hidden(w *wizard) bool {
+	return !pageOf[*acsAskPage](w).use || !pageOf[*acsLoginPage](w).encrypted
+}
+func (p *acsPassphrasePage) owns(_ *wizard, path string) bool {
+	return hasPrefix(path, "acs.keyPassphrase", "acs.keyPassphraseFile")
+}
+func (p *acsPassphrasePage) fields(w *wizard, f *fieldSet) {
+	w.notes = append(w.notes, w.c.ACS.KeyFile+" is encrypted.")
+	f.secret(promptACSPassphrase, "used for this run; where it is kept for later runs is asked next", &p.passphrase)
+	choose(f, promptACSPassStore, "", &p.store, storeOptions(ACSKeyPassphraseEnv, "ACS key passphrase")...)
+}
+func (p *acsPassphrasePage) apply(w *wizard, c *config.Cluster) error {
+	if err := readKey(c.ACS.KeyFile, p.passphrase); err != nil {
+		return err
+	}
+	c.ACS.KeyPassphrase, c.ACS.KeyPassphraseFile = secretFor(p.passphrase, p.store, ACSKeyPassphraseEnv, c.Name, "acs-key.passphrase")
+	w.acsAnswered(c)
+	return nil
+}
+func (p *acsPassphrasePage) check(w *wizard, c *config.Cluster) *job { return w.acsLogin(c, "") }
 
 // acsHostKeyPage shows a master host key not recorded yet, for the user
 // to compare and trust (trust on first use: it is recorded in the

@@ -208,6 +208,7 @@ func secretFields(c *config.Cluster) []secretField {
 		{"vCenter password", c.VCenter.Password, c.VCenter.PasswordFile},
 		{"Registry password", c.Registry.Password, c.Registry.PasswordFile},
 		{"SSH key passphrase", c.SSH.KeyPassphrase, c.SSH.KeyPassphraseFile},
+		{"ACS key passphrase", c.ACS.KeyPassphrase, c.ACS.KeyPassphraseFile},
 	}
 }
 

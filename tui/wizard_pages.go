@@ -39,6 +39,7 @@ func wizardPages() []page {
 		&acsNoRegistryPage{meta: meta{"ACS", "ACS without a registry"}},
 		&acsPage{meta: meta{"ACS", "ACS master"}},
 		&acsLoginPage{meta: meta{"ACS", "ACS master: login"}},
+		&acsPassphrasePage{meta: meta{"ACS", "ACS key passphrase"}},
 		&acsHostKeyPage{meta: meta{"ACS", "ACS master: host key"}},
 		&acsFoundPage{meta: meta{"ACS", "ACS cluster"}},
 		&reviewPage{meta: meta{"Save", "Review"}},
@@ -75,6 +76,7 @@ const (
 	VCenterPasswordEnv  = "VCENTER_PASSWORD"
 	RegistryPasswordEnv = "REGISTRY_PASSWORD"
 	KeyPassphraseEnv    = "SSH_KEY_PASSPHRASE"
+	ACSKeyPassphraseEnv = "ACS_KEY_PASSPHRASE"
 )
 
 // storeOptions offers where to keep a secret for later runs.

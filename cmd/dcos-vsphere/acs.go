@@ -49,7 +49,7 @@ func (f *acsFlags) load(cmd *cobra.Command, needACS bool) (*config.Cluster, erro
 func acsConfig(c *config.Cluster, cmd *cobra.Command) acs.Config {
 	cfg := acs.FromConfig(c.ACS)
 	red := ssh.NewRedactor()
-	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password} {
+	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password, c.ACS.KeyPassphrase} {
 		if s.IsSet() {
 			red.Add(s.Value())
 		}

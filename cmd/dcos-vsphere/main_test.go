@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"testing"
+
+	"github.com/dcos-vsphere/dcos-vsphere/lab/acr/acrtest"
 )
 
 // TestMain keeps every install these tests run (in process or as the
@@ -15,6 +17,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("DCOS_DIR", dir)
 	code := m.Run()
+	acrtest.Close()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

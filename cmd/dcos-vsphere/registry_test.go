@@ -14,6 +14,7 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 	"github.com/dcos-vsphere/dcos-vsphere/lab"
 	"github.com/dcos-vsphere/dcos-vsphere/lab/acr"
+	"github.com/dcos-vsphere/dcos-vsphere/lab/acr/acrtest"
 )
 
 // registryConfig writes a cluster.yaml (the minimal good one) with a
@@ -141,20 +142,8 @@ func registryCases(t *testing.T, host, caFile, adminPw string, expired acr.Servi
 // Without root: an in-process lab registry (real docker-registry behind
 // the ACR-shaped front) on 127.0.0.1.
 func TestRegistryCheck(t *testing.T) {
-	if _, err := os.Stat(acr.DefaultBinary); err != nil {
-		t.Skipf("%s not installed (Debian package docker-registry; scripts/deps.sh installs it)", acr.DefaultBinary)
-	}
 	t.Setenv("VCENTER_PASSWORD", "vc-Secret-cmd")
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	r, err := acr.Start(ctx, acr.Options{Dir: filepath.Join(t.TempDir(), "acr")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	if _, err := r.Seed(ctx, "samples/hello", "1.0"); err != nil {
-		t.Fatal(err)
-	}
+	r, _ := acrtest.Registry(t, "samples/hello", "1.0")
 	expired, err := r.AddServicePrincipal(acr.RolePull, time.Now().Add(-time.Hour))
 	if err != nil {
 		t.Fatal(err)

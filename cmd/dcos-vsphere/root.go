@@ -15,13 +15,16 @@ type globalOptions struct {
 const exitCodesHelp = `
 Exit codes:
   0    success (also: nothing to do)
-  1    install or runtime failure (a node failed, health did not converge, --timeout)
+  1    install or runtime failure (a node failed, health did not converge, --timeout;
+       deploy: a deployment failed or did not finish; promote: no such tag)
   2    bad config or usage, or a config that conflicts with what exists
        (a planned VM name or address in use by something else, a node that is
-       not the VM it should be, a changed DC/OS config)
-  3    vCenter or SSH connection, authentication or host key failure
+       not the VM it should be, a changed DC/OS config; promote: a version tag
+       that already names another digest; deploy: a bad app definition)
+  3    vCenter, SSH, registry or Marathon connection, authentication or host key
+       failure (promote: no right to push)
   4    status: some node is down, unreachable, not installed or not healthy, or
-       the ACS side is not current
+       the ACS side is not current; deploy status: the app is not settled
   5    partial: the vSphere cluster is done, but beside it the ACS master did not
        answer, some ACS agents did not get the archive (the others did), or the
        DC/OS CLI registration failed (install, plan, acs sync)
@@ -69,6 +72,8 @@ the config says otherwise.`,
 		newRegistryCmd(g),
 		newACSCmd(g),
 		newClustersCmd(g),
+		newPromoteCmd(g),
+		newDeployCmd(g),
 	)
 	forEachCommand(root, func(c *cobra.Command) {
 		if c.Args == nil {

@@ -335,6 +335,39 @@ setsid /usr/sbin/nginx -e /tmp/nginx-error.log -p /tmp/ -c /tmp/nginx.conf </dev
 		}
 		return nil
 	})
+	// Marathon behind every master's Admin Router (/marathon/ and
+	// /service/marathon/), led by the Exhibitor leader (the standbys pass
+	// requests to it); the Mesos master lists a1 for it.
+	for _, m := range []string{"11", "12", "13"} {
+		for _, p := range []string{"/marathon", "/service/marathon"} {
+			eventually(t, 20*time.Second, "Marathon through "+m+p, func() error {
+				var info map[string]any
+				if err := getJSON(ctx, boot, "http://"+subnet+m+p+"/v2/info", &info); err != nil {
+					return err
+				}
+				if info["name"] != "marathon" || info["version"] != "1.4.12" || info["leader"] != subnet+"11:8080" {
+					return fmt.Errorf("info %v", info)
+				}
+				var deps []any
+				return getJSON(ctx, boot, "http://"+subnet+m+p+"/v2/deployments", &deps)
+			})
+		}
+	}
+	eventually(t, 20*time.Second, "the Mesos master lists a1", func() error {
+		var doc struct {
+			Slaves []struct {
+				Hostname string `json:"hostname"`
+				PID      string `json:"pid"`
+			} `json:"slaves"`
+		}
+		if err := getJSON(ctx, boot, "http://"+subnet+"11/mesos/master/slaves", &doc); err != nil {
+			return err
+		}
+		if len(doc.Slaves) != 1 || doc.Slaves[0].Hostname != subnet+"21" || doc.Slaves[0].PID != "slave(1)@"+subnet+"21:5051" {
+			return fmt.Errorf("slaves %+v", doc.Slaves)
+		}
+		return nil
+	})
 	eventually(t, 20*time.Second, "m1 3dt lists the masters and a1", func() error {
 		var nodes struct {
 			Nodes []struct {

@@ -132,3 +132,23 @@ func buildPayload() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// ServiceFiles are the stand-in services' Python modules other lab worlds
+// run too (the ACS world's masters and agents, which are "already
+// installed" without dcos_install.sh): package-relative paths such as
+// "mesos/lib/dcos_standin.py" to their contents.
+func ServiceFiles() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, p := range []string{"mesos/lib/dcos_standin.py", "mesos/lib/mesos_tasks.py", "marathon/lib/dcos_marathon.py"} {
+		b, err := payloadFS.ReadFile(path.Join(payloadRoot, "packages", p))
+		if err != nil {
+			return nil, fmt.Errorf("read embedded stand-in %s: %w", p, err)
+		}
+		out[p] = b
+	}
+	return out, nil
+}
+
+// MarathonEvents is the Marathon stand-in's task log on a master (one
+// JSON object per task state change, with the app's running count).
+const MarathonEvents = "/var/lib/dcos/standin/marathon/task-events.log"

@@ -428,7 +428,7 @@ def mesos_master():
     os.makedirs(WWW, exist_ok=True)
     os.makedirs(AGENTS, exist_ok=True)
     snapshot, slaves_file = WWW + '/mesos-master-snapshot.json', WWW + '/mesos-master-slaves.json'
-    registry = AgentRegistry(_master_id())
+    registry = AgentRegistry(mesos_master_id())
 
     def cleanup():
         remove(snapshot, slaves_file)
@@ -453,16 +453,13 @@ def mesos_master():
                 recovered = 1
                 elected = 1 if leader == my_ip else 0
             now = int(time.time())
-            active = 0
-            if elected:
-                agents = registry.update(fresh_files(AGENTS, stale, now), now)
-                active = len(agents)
-                write(slaves_file, slaves_json(agents))
-            else:
-                # Only the leading master knows the agents (the real one
-                # redirects this endpoint to the leader; the stand-in has none).
-                remove(slaves_file)
-                registry.update([], now)
+            # Every master lists the agents it has records of: clients reach
+            # /master/slaves through Admin Router's /mesos/, which goes to
+            # the leader (leader.mesos), so any master answers with the
+            # leader's list. Only the leader counts them as active.
+            agents = registry.update(fresh_files(AGENTS, stale, now), now)
+            active = len(agents) if elected else 0
+            write(slaves_file, slaves_json(agents))
             write(snapshot, '{"registrar/log/recovered": %d, "master/elected": %d, "master/slaves_active": %d, '
                   '"master/slaves_connected": %d, "master/uptime_secs": %d}'
                   % (recovered, elected, active, active, now - started))
@@ -479,10 +476,16 @@ def mesos_master():
     return _serve(loop, cleanup)
 
 
-def _master_id():
-    """A fresh id per master process, as a Mesos master's (a UUID)."""
-    import uuid
-    return str(uuid.uuid4())
+def mesos_master_id():
+    """This master's id (a uuid4 kept in the state directory), the prefix of
+    its agents' ids."""
+    path = os.path.join(STATE, 'mesos-master-id')
+    mid = (_read(path) or '').strip()
+    if not mid:
+        import uuid
+        mid = str(uuid.uuid4())
+        write(path, mid)
+    return mid
 
 
 class AgentRegistry:
@@ -522,13 +525,13 @@ class AgentRegistry:
 def slaves_json(agents):
     """/master/slaves of Mesos 1.2 for the listed agents: id, pid
     (slave(1)@IP:5051), hostname (the IP, as DC/OS agents report it), port,
-    active, registered_time and, on public agents, the attribute
+    active, registered_time, resources and, on public agents, the attribute
     public_ip:true DC/OS 1.9 gives them."""
     out = []
     for a in agents:
         attrs = '{"public_ip": "true"}' if a['role'] == 'agent_public' else '{}'
         out.append('{"id": "%s", "pid": "slave(1)@%s:5051", "hostname": "%s", "port": 5051, "active": true, '
-                   '"registered_time": %d.0, "attributes": %s}' % (a['id'], a['ip'], a['ip'], a['registered_time'], attrs))
+                   '"registered_time": %d.0, "attributes": %s, "resources": {"cpus": 4, "mem": 14019, "disk": 35572}}' % (a['id'], a['ip'], a['ip'], a['registered_time'], attrs))
     return '{"slaves": [%s], "recovered_slaves": []}' % ','.join(out)
 
 
@@ -601,6 +604,9 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
         log('unregistered from %d of %d masters (%s)' % (len(done), len(ms), ' '.join(done) or 'none'))
         health(unit, 1, 'mesos agent unregistered and stopped')
 
+    import mesos_tasks
+    tasks = mesos_tasks.Tasks(my_ip, ms)
+
     def loop():
         try:
             rounds()
@@ -614,6 +620,7 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
         pause = interval()
         for _ in range(max_iterations()):
             registered = 0
+            answered = []
             reason = 'no master in master_list answers on :5050'
             for m in ms:
                 src = route_source(m)
@@ -624,7 +631,10 @@ def mesos_agent(unit='dcos-mesos-slave.service'):
                     continue
                 if http('PUT', m, MASTER_PORT, '/standin/agents/' + my_ip, body=record, source=my_ip) is not None:
                     registered = 1
+                    answered.append(m)
                     reason = 'registered with %s' % m
+            if registered:
+                tasks.round(answered)  # a registered agent runs the tasks Marathon gives it
             write(snapshot, '{"slave/registered": %d, "slave/uptime_secs": %d}'
                   % (registered, int(time.time()) - started))
             if registered:
