@@ -16,14 +16,16 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/dcos-vsphere/dcos-vsphere/internal/testnet"
 )
 
 // The tests run real OpenSSH sshd on loopback as root, logging in as a
-// system user created for the run.
-const (
-	testUser   = "dvtssh"
-	sshdBinary = "/usr/sbin/sshd"
-)
+// system user created for the run: one per test slot, so that runs in
+// other slots (testnet) do not remove or re-key it under this one.
+const sshdBinary = "/usr/sbin/sshd"
+
+var testUser = fmt.Sprintf("dvtssh%d", testnet.Slot())
 
 // env is the shared fixture; skipReason is set when it cannot exist.
 var (
