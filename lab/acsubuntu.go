@@ -166,17 +166,7 @@ func addUbuntuUser(etc, user string, groups []string) (int, int, error) {
 	for _, g := range groups {
 		member[g] = true
 	}
-	for i, l := range group {
-		f := strings.Split(l, ":")
-		if len(f) == 4 && member[f[0]] {
-			if f[3] == "" {
-				f[3] = user
-			} else {
-				f[3] += "," + user
-			}
-			group[i] = strings.Join(f, ":")
-		}
-	}
+	addMember(group, member, user)
 	passwd = append(passwd, fmt.Sprintf("%s:x:%d:%d:,,,:/home/%s:/bin/bash", user, id, id, user))
 	group = append(group, fmt.Sprintf("%s:x:%d:", user, id))
 	if err := write("passwd", passwd, 0o644); err != nil {
@@ -191,17 +181,7 @@ func addUbuntuUser(etc, user string, groups []string) (int, int, error) {
 		}
 	}
 	if gshadow, err := read("gshadow"); err == nil {
-		for i, l := range gshadow {
-			f := strings.Split(l, ":")
-			if len(f) == 4 && member[f[0]] {
-				if f[3] == "" {
-					f[3] = user
-				} else {
-					f[3] += "," + user
-				}
-				gshadow[i] = strings.Join(f, ":")
-			}
-		}
+		addMember(gshadow, member, user)
 		if err := write("gshadow", append(gshadow, user+":!::"), 0o640); err != nil {
 			return 0, 0, err
 		}
@@ -271,4 +251,20 @@ func trustRegistry(base baseDisk, host string, caPEM []byte) error {
 		return fmt.Errorf("trust the registry CA: %w", err)
 	}
 	return nil
+}
+
+// addMember adds user to the member list (the fourth field) of every
+// group or gshadow line whose group is in member.
+func addMember(lines []string, member map[string]bool, user string) {
+	for i, l := range lines {
+		f := strings.Split(l, ":")
+		if len(f) == 4 && member[f[0]] {
+			if f[3] == "" {
+				f[3] = user
+			} else {
+				f[3] += "," + user
+			}
+			lines[i] = strings.Join(f, ":")
+		}
+	}
 }
