@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/internal/textdist"
+	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // The phases only remove-agents runs.
@@ -257,7 +259,7 @@ func (p *planRemoval) Run(_ context.Context, r *Run) error {
 		}
 		if t.InConfig {
 			r.emit(Event{Kind: Info, Node: t.Name, Message: fmt.Sprintf("%s is in the config (%s): remove-agents takes it out of the file once it is gone",
-				t.Name, groupPathOf(t.Role))})
+				t.Name, config.GroupPath(config.Role(t.Role)))})
 		}
 	}
 	return nil
@@ -296,13 +298,6 @@ func (p *planRemoval) unknown(r *Run, name string) string {
 	return msg
 }
 
-func groupPathOf(role string) string {
-	if role == RolePublicAgent {
-		return "nodes.publicAgents"
-	}
-	return "nodes.agents"
-}
-
 // agentUnit is the DC/OS unit of the node's Mesos agent: what
 // dcos_install.sh recorded as its role, else its VM's role.
 func agentUnit(r *Run, t removeTarget) string {
@@ -310,10 +305,7 @@ func agentUnit(r *Run, t removeTarget) string {
 	if f := r.facts(t.Name); f != nil {
 		role = f.DCOSRole
 	}
-	if role == "slave_public" || role == "" && t.Role == RolePublicAgent {
-		return "dcos-mesos-slave-public"
-	}
-	return "dcos-mesos-slave"
+	return registry.AgentUnit(role == "slave_public" || role == "" && t.Role == RolePublicAgent)
 }
 
 // drainAgents stops each target's Mesos agent the way DC/OS 1.9 documents

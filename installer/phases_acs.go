@@ -176,7 +176,7 @@ func (p syncACS) Run(ctx context.Context, r *Run) error {
 	if survey && r.Options.DryRun {
 		for _, a := range res.Agents {
 			if a.State == acs.StateStale || a.State == acs.StateMissing {
-				r.planned(Action{Phase: PhaseACSSync, Node: "acs/" + a.Name, What: fmt.Sprintf("put %s (sha256 %s) on ACS agent %s (%s): %s", acs.ArchivePath, short(res.ArchiveSHA256), a.Name, a.IP, a.State)})
+				r.planned(Action{Phase: PhaseACSSync, Node: "acs/" + a.Name, What: fmt.Sprintf("put %s (sha256 %s) on ACS agent %s (%s): %s", acs.ArchivePath, shortID(res.ArchiveSHA256), a.Name, a.IP, a.State)})
 			}
 		}
 	}
@@ -200,13 +200,6 @@ func (r *Run) reportACSAgent(a acs.AgentResult, survey bool) {
 		kind = Warning
 	}
 	r.emit(Event{Kind: kind, Message: msg})
-}
-
-func short(sum string) string {
-	if len(sum) > 12 {
-		return sum[:12]
-	}
-	return sum
 }
 
 // registerClusters makes the vSphere cluster (and the ACS cluster, when

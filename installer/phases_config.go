@@ -53,7 +53,7 @@ type runningConfig struct {
 	// dcosNodes counts nodes where DC/OS setup started (partly or fully).
 	dcosNodes int
 	// served is the bootstrap node's genconf/serve, if generated.
-	servedSHA, servedPackage string
+	servedSHA string
 }
 
 func (r *Run) runningConfig() runningConfig {
@@ -67,7 +67,7 @@ func (r *Run) runningConfig() runningConfig {
 		}
 		if n.spec.Role == RoleBootstrap {
 			if f.ServeGenerated {
-				rc.servedSHA, rc.servedPackage = f.ServedConfigSHA256, f.ServedConfigPackage
+				rc.servedSHA = f.ServedConfigSHA256
 			}
 			continue
 		}

@@ -70,10 +70,7 @@ func problemsText(ps []registry.Problem) string {
 func (r *Run) registryAction(n VMSpec) string {
 	ps, unknown := r.registryProblems(n.Name, n.Role)
 	if len(ps) == 0 && !unknown {
-		return ""
-	}
-	if !r.hasRegistry() || !isAgent(n.Role) {
-		return ""
+		return "" // in place, or no registry / not an agent
 	}
 	return writeRegistryWhat
 }

@@ -46,8 +46,6 @@ type NodeFacts struct {
 	// ConfigPackage is the dcos-config package the node runs
 	// (dcos-config--setup_<config id>), "" when none is active.
 	ConfigPackage string
-	// download: the bootstrap tarball was never (fully) unpacked.
-	downloadIncomplete bool
 
 	// Mark is this tool's mark on the node (/etc/dcos-vsphere/node.json),
 	// nil when the node has none.
@@ -58,8 +56,6 @@ type NodeFacts struct {
 	// ServedConfigSHA256 is the config (GenconfFiles.SHA256) genconf/serve
 	// was generated from.
 	ServedConfigSHA256 string
-	// ServedConfigPackage is the dcos-config package genconf/serve holds.
-	ServedConfigPackage string
 	// Serving: nginx answers for genconf/serve on the bootstrap port.
 	Serving bool
 
@@ -121,7 +117,6 @@ cp=$(readlink /opt/mesosphere/active/dcos-config 2>/dev/null || true)
 if [ -f %[2]s/genconf/serve/dcos_install.sh ]; then
   echo "serve_generated=yes"
   echo "served_sha=$(cat %[2]s/%[3]s 2>/dev/null || true)"
-  for f in %[2]s/genconf/serve/packages/dcos-config/*.tar.xz; do [ -f "$f" ] && { f=${f##*/}; echo "served_package=${f%%.tar.xz}"; }; done
   curl -fsS --max-time 3 -o /dev/null http://127.0.0.1:%[4]d/dcos_install.sh 2>/dev/null && echo "serving=yes"
 fi
 n=0
@@ -163,7 +158,7 @@ func parseFacts(out string) (*NodeFacts, error) {
 	f := &NodeFacts{OSID: kv["os_id"], OSVersion: kv["os_version"], ProductUUID: strings.TrimSpace(kv["product_uuid"]),
 		DCOSRole: kv["role"], ConfigPackage: kv["config_package"],
 		ServeGenerated: kv["serve_generated"] == "yes", ServedConfigSHA256: strings.TrimSpace(kv["served_sha"]),
-		ServedConfigPackage: kv["served_package"], Serving: kv["serving"] == "yes", RestartPending: kv["registry_pending"] == "yes"}
+		Serving: kv["serving"] == "yes", RestartPending: kv["registry_pending"] == "yes"}
 	var err error
 	if f.OptFreeKB, err = strconv.ParseInt(kv["opt_free_kb"], 10, 64); err != nil {
 		f.OptFreeKB = -1
@@ -197,7 +192,6 @@ func parseFacts(out string) (*NodeFacts, error) {
 		f.DCOS = DCOSInstalled
 	case yes("setup_unit") || yes("opt_mesosphere") || yes("wants_dir") || yes("dcos_target"):
 		f.DCOS = DCOSPartial
-		f.downloadIncomplete = !yes("opt_mesosphere") || !yes("pkgpanda")
 	default:
 		f.DCOS = DCOSNotInstalled
 	}

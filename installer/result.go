@@ -247,7 +247,7 @@ func (res *Result) writeBeside(b *strings.Builder) {
 				verb = "got"
 			}
 			current := len(a.Agents) - a.Failed
-			fmt.Fprintf(b, "  %s (sha256 %s): %d of %d ACS agents %s it", a.ArchivePath, short(a.ArchiveSHA256), current, len(a.Agents), verb)
+			fmt.Fprintf(b, "  %s (sha256 %s): %d of %d ACS agents %s it", a.ArchivePath, shortID(a.ArchiveSHA256), current, len(a.Agents), verb)
 			if !a.Survey {
 				fmt.Fprintf(b, " (%d uploaded)", a.Uploaded)
 			}

@@ -485,7 +485,7 @@ func (h *Host) probe() string {
 		fmt.Fprintf(&b, "mark=%s\n", strings.TrimSpace(string(m)))
 	}
 	if h.ServeGenerated {
-		fmt.Fprintf(&b, "serve_generated=yes\nserved_sha=%s\nserved_package=%s\n", h.ServedSHA, h.ServedPackage)
+		fmt.Fprintf(&b, "serve_generated=yes\nserved_sha=%s\n", h.ServedSHA)
 		if h.Serving {
 			b.WriteString("serving=yes\n")
 		}
