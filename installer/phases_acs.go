@@ -8,7 +8,6 @@ import (
 
 	"github.com/dcos-vsphere/dcos-vsphere/acs"
 	"github.com/dcos-vsphere/dcos-vsphere/dcoscli"
-	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // The ACS side of a run: the existing cluster on Azure Container Service
@@ -124,7 +123,7 @@ func (syncACS) ShouldRun(r *Run) (bool, string) {
 	switch {
 	case !r.hasACS():
 		return false, "no acs section"
-	case r.Cluster.Registry.Server == "":
+	case !r.hasRegistry():
 		return false, "no registry section: nothing to put on the ACS agents"
 	}
 	return true, ""
@@ -138,11 +137,10 @@ func (p syncACS) Run(ctx context.Context, r *Run) error {
 		r.acsResult = out
 		r.mu.Unlock()
 	}()
-	reg := r.Cluster.Registry
-	creds := registry.Credentials{Server: reg.Server, Username: reg.Username, Password: reg.Password.Value()}
-	archive, err := registry.Archive(creds)
+	creds := r.registryCredentials()
+	archive, err := r.registryArchive()
 	if err != nil {
-		return fmt.Errorf("registry: %w", err) // a config problem: the vSphere side would have the same
+		return err // a config problem: the vSphere side would have the same
 	}
 	side, err := r.acsSide(ctx)
 	if err != nil {

@@ -25,16 +25,32 @@ func (r *Run) registryCredentials() registry.Credentials {
 }
 
 // registryFiles are the files every agent must have (nil without a
-// registry section).
+// registry section), built once per run.
 func (r *Run) registryFiles() ([]registry.NodeFile, error) {
 	if !r.hasRegistry() {
 		return nil, nil
 	}
-	files, err := registry.NodeFiles(r.registryCredentials())
+	r.regOnce.Do(func() {
+		r.regFiles, r.regErr = registry.NodeFiles(r.registryCredentials())
+		if r.regErr != nil {
+			r.regErr = fmt.Errorf("registry: %w", r.regErr)
+		}
+	})
+	return r.regFiles, r.regErr
+}
+
+// registryArchive is the docker.tar.gz of registryFiles.
+func (r *Run) registryArchive() ([]byte, error) {
+	files, err := r.registryFiles()
 	if err != nil {
-		return nil, fmt.Errorf("registry: %w", err)
+		return nil, err
 	}
-	return files, nil
+	for _, f := range files {
+		if f.Path == registry.ArchivePath {
+			return f.Data, nil
+		}
+	}
+	return nil, fmt.Errorf("registry: no %s among the node files", registry.ArchivePath)
 }
 
 func isAgent(role string) bool { return role == RoleAgent || role == RolePublicAgent }

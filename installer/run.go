@@ -9,6 +9,7 @@ import (
 	"github.com/dcos-vsphere/dcos-vsphere/acs"
 	"github.com/dcos-vsphere/dcos-vsphere/config"
 	"github.com/dcos-vsphere/dcos-vsphere/dcoscli"
+	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // Options are the knobs of one run, passed explicitly (no globals).
@@ -88,6 +89,12 @@ type Run struct {
 	acsConn ACS
 	acsErr  error
 	acsInfo acs.MasterInfo
+
+	// The registry files every agent must have, built once (Cluster does
+	// not change during a run; building them gzips the archive).
+	regOnce  sync.Once
+	regFiles []registry.NodeFile
+	regErr   error
 
 	mu      sync.Mutex
 	flow    Flow
