@@ -338,7 +338,14 @@ func (w *wizard) acsKnownHosts(a config.ACS, name string) string {
 	if save == "" {
 		save = filepath.Join(w.defaults.OutputDir, "cluster.yaml")
 	}
-	return filepath.Join(filepath.Dir(expandPath(save)), config.StateDirName, name, config.DefaultACSKnownHostsName)
+	return defaultACSKnownHosts(expandPath(save), name)
+}
+
+// defaultACSKnownHosts is the ACS known_hosts file config defaults to for
+// cluster name saved at path: acs_known_hosts in the cluster's state dir.
+func defaultACSKnownHosts(path, name string) string {
+	c := config.Cluster{Path: path, Name: name}
+	return filepath.Join(c.StateDir(), config.DefaultACSKnownHostsName)
 }
 
 // acsKey identifies the answers a login was made with.

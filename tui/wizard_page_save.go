@@ -291,8 +291,7 @@ func (w *wizard) keepACSKnownHosts(c *config.Cluster, path string) {
 	if !a.Enabled() || a.KnownHostsFile != "" || w.acs.knownHosts == "" || acsKey(a, w.acs.knownHosts) != w.acs.checked {
 		return
 	}
-	def := filepath.Join(filepath.Dir(path), config.StateDirName, c.Name, config.DefaultACSKnownHostsName)
-	if def != w.acs.knownHosts {
+	if defaultACSKnownHosts(path, c.Name) != w.acs.knownHosts {
 		c.ACS.KnownHostsFile = w.acs.knownHosts
 	}
 }
