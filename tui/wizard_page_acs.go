@@ -97,12 +97,10 @@ func (p *acsNoRegistryPage) check(*wizard, *config.Cluster) *job {
 	if p.choice != acsRegistryBack {
 		return nil
 	}
-	return &job{run: func(context.Context) outcome {
-		return func(w *wizard) tea.Cmd {
-			w.carry = []string{"Set up the registry shared with ACS; the ACS answers are kept."}
-			return w.goTo(pageOf[*registryAskPage](w))
-		}
-	}}
+	return now(func(w *wizard) tea.Cmd {
+		w.carry = []string{"Set up the registry shared with ACS; the ACS answers are kept."}
+		return w.goTo(pageOf[*registryAskPage](w))
+	})
 }
 
 // acsPage asks how to reach the ACS master.
@@ -274,13 +272,11 @@ func (p *acsHostKeyPage) apply(*wizard, *config.Cluster) error { return nil }
 func (p *acsHostKeyPage) check(w *wizard, c *config.Cluster) *job {
 	k := *w.acs.pending
 	if !p.trust {
-		return &job{run: func(context.Context) outcome {
-			return func(w *wizard) tea.Cmd {
-				w.acs.pending = nil
-				return w.goTo(pageOf[*acsPage](w), fmt.Sprintf("The host key of %s was not trusted; nothing was recorded. "+
-					"Check the master's name and port, or ask who runs the ACS cluster for its host key.", k.Host))
-			}
-		}}
+		return now(func(w *wizard) tea.Cmd {
+			w.acs.pending = nil
+			return w.goTo(pageOf[*acsPage](w), fmt.Sprintf("The host key of %s was not trusted; nothing was recorded. "+
+				"Check the master's name and port, or ask who runs the ACS cluster for its host key.", k.Host))
+		})
 	}
 	return w.acsLogin(c, k.Key)
 }
@@ -320,11 +316,9 @@ func (p *acsFoundPage) check(*wizard, *config.Cluster) *job {
 	if p.right {
 		return nil
 	}
-	return &job{run: func(context.Context) outcome {
-		return func(w *wizard) tea.Cmd {
-			return w.goTo(pageOf[*acsPage](w), "Not that cluster: change the master's name or port (2200+i reaches master i).")
-		}
-	}}
+	return now(func(w *wizard) tea.Cmd {
+		return w.goTo(pageOf[*acsPage](w), "Not that cluster: change the master's name or port (2200+i reaches master i).")
+	})
 }
 
 // acsKnownHosts is the known_hosts file the login records the master's
