@@ -232,7 +232,7 @@ func (p *acsPassphrasePage) owns(_ *wizard, path string) bool {
 func (p *acsPassphrasePage) fields(w *wizard, f *fieldSet) {
 	w.notes = append(w.notes, w.c.ACS.KeyFile+" is encrypted.")
 	f.secret(promptACSPassphrase, "used for this run; where it is kept for later runs is asked next", &p.passphrase)
-	choose(f, promptACSPassStore, "", &p.store, storeOptions(ACSKeyPassphraseEnv, "ACS key passphrase")...)
+	choose(f, promptACSPassStore, "", &p.store, storeOptions(ACSKeyPassphraseEnv)...)
 }
 func (p *acsPassphrasePage) apply(w *wizard, c *config.Cluster) error {
 	if err := readKey(c.ACS.KeyFile, p.passphrase); err != nil {

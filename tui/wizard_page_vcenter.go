@@ -130,7 +130,7 @@ func (p *vcenterPage) fields(w *wizard, f *fieldSet) {
 	})
 	f.input(promptVCenterUser, "e.g. administrator@vsphere.local", &p.user, required)
 	f.secret(promptVCenterPassword, "used for this run; where it is kept for later runs is asked next", &p.password)
-	choose(f, promptVCenterStore, "", &p.store, storeOptions(VCenterPasswordEnv, "vCenter password")...)
+	choose(f, promptVCenterStore, "", &p.store, storeOptions(VCenterPasswordEnv)...)
 	choose(f, promptTrust, "", &w.trust.choice,
 		option[string]{"check it now: a CA this machine trusts, or confirm its thumbprint (recommended)", trustCheck},
 		option[string]{"pin a thumbprint I already have (vSphere client or govc about.cert -thumbprint)", trustPin},
