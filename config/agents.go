@@ -12,23 +12,16 @@ import (
 // GroupSize is the VM size of a new node of role r: the group's size
 // fields over the role's defaults.
 func (c *Cluster) GroupSize(r Role) Size {
-	for _, g := range c.groups() {
-		if g.role == r {
-			return g.g.Size.or(DefaultSize(r))
-		}
+	if g := c.group(r); g != nil {
+		return g.Size.or(DefaultSize(r))
 	}
 	return DefaultSize(r)
 }
 
 // GroupPath is the field path of role r's node group ("nodes.agents").
 func GroupPath(r Role) string {
-	switch r {
-	case RoleMaster:
-		return "nodes.masters"
-	case RoleAgent:
-		return "nodes.agents"
-	case RolePublicAgent:
-		return "nodes.publicAgents"
+	if key, _, ok := groupRoute(r); ok {
+		return "nodes." + key
 	}
 	return "nodes.bootstrap"
 }
@@ -43,12 +36,7 @@ func (c *Cluster) NextAgents(role Role, count int, takenNames, usedIPs map[strin
 	if count <= 0 {
 		return nil, nil, nil
 	}
-	var g *NodeGroup
-	for _, grp := range c.groups() {
-		if grp.role == role {
-			g = grp.g
-		}
-	}
+	g := c.group(role)
 	path := GroupPath(role)
 	if g == nil || role == RoleMaster {
 		return nil, nil, fmt.Errorf("next agents: %s is not an agent role", role)

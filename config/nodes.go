@@ -83,21 +83,52 @@ func (c *Cluster) NodesOf(r Role) []PlannedNode {
 	return out
 }
 
+// nodeGroups is the one table of the node groups: each group's role, its
+// YAML key under nodes, and where it is in a Cluster.
+var nodeGroups = []struct {
+	role  Role
+	key   string
+	field func(*Nodes) *NodeGroup
+}{
+	{RoleMaster, "masters", func(n *Nodes) *NodeGroup { return &n.Masters }},
+	{RoleAgent, "agents", func(n *Nodes) *NodeGroup { return &n.Agents }},
+	{RolePublicAgent, "publicAgents", func(n *Nodes) *NodeGroup { return &n.PublicAgents }},
+}
+
+// groupRoute is role's entry of nodeGroups; ok is false for a role
+// without a node group (bootstrap).
+func groupRoute(role Role) (key string, field func(*Nodes) *NodeGroup, ok bool) {
+	for _, e := range nodeGroups {
+		if e.role == role {
+			return e.key, e.field, true
+		}
+	}
+	return "", nil, false
+}
+
 // groups names the node groups with their role and field path.
 func (c *Cluster) groups() []struct {
 	g    *NodeGroup
 	role Role
 	path string
 } {
-	return []struct {
+	out := make([]struct {
 		g    *NodeGroup
 		role Role
 		path string
-	}{
-		{&c.Nodes.Masters, RoleMaster, "nodes.masters"},
-		{&c.Nodes.Agents, RoleAgent, "nodes.agents"},
-		{&c.Nodes.PublicAgents, RolePublicAgent, "nodes.publicAgents"},
+	}, len(nodeGroups))
+	for i, e := range nodeGroups {
+		out[i].g, out[i].role, out[i].path = e.field(&c.Nodes), e.role, "nodes."+e.key
 	}
+	return out
+}
+
+// group is role's node group in c, or nil for a role without one.
+func (c *Cluster) group(role Role) *NodeGroup {
+	if _, field, ok := groupRoute(role); ok {
+		return field(&c.Nodes)
+	}
+	return nil
 }
 
 // expand builds the node list; problems go to r when r is not nil.
