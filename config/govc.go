@@ -34,16 +34,6 @@ func (o Origin) String() string {
 // govcSecretShown replaces a secret's value in an Origin.
 const govcSecretShown = "(set)"
 
-// GovcDefaults is the vcenter section the GOVC_* environment describes
-// (what govc itself would use), with the origin of every value: for the
-// guided setup to pre-fill its vCenter page. Nothing is validated; the
-// password is a Secret whose value never prints.
-func GovcDefaults(getenv func(string) string) (VCenter, []Origin) {
-	var vc VCenter
-	origins := ApplyGovcEnv(&vc, getenv)
-	return vc, origins
-}
-
 // ApplyGovcEnv fills the empty fields of vc from the GOVC_* environment,
 // the way govc reads it, and returns where each value came from. What vc
 // already holds always wins; the rules:
