@@ -12,23 +12,16 @@ import (
 // GroupSize is the VM size of a new node of role r: the group's size
 // fields over the role's defaults.
 func (c *Cluster) GroupSize(r Role) Size {
-	for _, g := range c.groups() {
-		if g.role == r {
-			return g.g.Size.or(DefaultSize(r))
-		}
+	if g := c.group(r); g != nil {
+		return g.Size.or(DefaultSize(r))
 	}
 	return DefaultSize(r)
 }
 
 // GroupPath is the field path of role r's node group ("nodes.agents").
 func GroupPath(r Role) string {
-	switch r {
-	case RoleMaster:
-		return "nodes.masters"
-	case RoleAgent:
-		return "nodes.agents"
-	case RolePublicAgent:
-		return "nodes.publicAgents"
+	if key, _, ok := groupRoute(r); ok {
+		return "nodes." + key
 	}
 	return "nodes.bootstrap"
 }
@@ -43,12 +36,7 @@ func (c *Cluster) NextAgents(role Role, count int, takenNames, usedIPs map[strin
 	if count <= 0 {
 		return nil, nil, nil
 	}
-	var g *NodeGroup
-	for _, grp := range c.groups() {
-		if grp.role == role {
-			g = grp.g
-		}
-	}
+	g := c.group(role)
 	path := GroupPath(role)
 	if g == nil || role == RoleMaster {
 		return nil, nil, fmt.Errorf("next agents: %s is not an agent role", role)
@@ -57,7 +45,7 @@ func (c *Cluster) NextAgents(role Role, count int, takenNames, usedIPs map[strin
 		return nil, nil, c.Locate([]FieldError{{Path: path,
 			Message: fmt.Sprintf("no ipRange: new agents take their addresses from %s.ipRange (or list them under %s.hosts and run install)", path, path)}})
 	}
-	first, last, err := c.rangeBounds(g)
+	first, last, err := rangeBounds(g)
 	if err != nil {
 		return nil, nil, c.Locate([]FieldError{{Path: path + ".ipRange", Message: err.Error()}})
 	}
@@ -102,22 +90,13 @@ func (c *Cluster) NextAgents(role Role, count int, takenNames, usedIPs map[strin
 
 // rangeBounds is the first and last address of the group's ipRange: a
 // "first-last" range, or a single first address giving exactly count.
-func (c *Cluster) rangeBounds(g *NodeGroup) (first, last netip.Addr, err error) {
-	firstS, lastS, hasLast := strings.Cut(g.IPRange, "-")
-	if first, err = parseIPv4(strings.TrimSpace(firstS)); err != nil {
-		return first, last, fmt.Errorf("%q: first address %v", g.IPRange, err)
+func rangeBounds(g *NodeGroup) (first, last netip.Addr, err error) {
+	first, last, hasLast, err := parseRange(g.IPRange)
+	if err != nil || hasLast {
+		return first, last, err
 	}
-	if !hasLast {
-		n := max(g.Count, 1)
-		return first, ipv4.FromUint(ipv4.ToUint(first) + uint32(n-1)), nil
-	}
-	if last, err = parseIPv4(strings.TrimSpace(lastS)); err != nil {
-		return first, last, fmt.Errorf("%q: last address %v", g.IPRange, err)
-	}
-	if ipv4.ToUint(last) < ipv4.ToUint(first) {
-		return first, last, fmt.Errorf("%q: last address is before the first", g.IPRange)
-	}
-	return first, last, nil
+	n := max(g.Count, 1)
+	return first, ipv4.FromUint(ipv4.ToUint(first) + uint32(n-1)), nil
 }
 
 // highestIndex finds the largest N among names prefixN.

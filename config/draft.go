@@ -15,10 +15,8 @@ func Decode(data []byte, path string) (*Cluster, error) {
 		d.decode(root, reflect.ValueOf(c).Elem(), "")
 	}
 	c.pos, c.keyPos = r.pos, r.keyPos
-	if len(r.errs) > 0 {
-		e := &Errors{File: path, List: r.errs}
-		e.sort()
-		return nil, e
+	if err := r.errors(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

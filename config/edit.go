@@ -39,13 +39,8 @@ func (e *FileEdit) String() string {
 
 // groupKey is the YAML key of role's node group.
 func groupKey(role Role) (string, error) {
-	switch role {
-	case RoleMaster:
-		return "masters", nil
-	case RoleAgent:
-		return "agents", nil
-	case RolePublicAgent:
-		return "publicAgents", nil
+	if key, _, ok := groupRoute(role); ok {
+		return key, nil
 	}
 	return "", fmt.Errorf("%s has no node group", role)
 }
@@ -181,23 +176,9 @@ func RecordAdded(path string, role Role, added []PlannedNode) (*FileEdit, error)
 	return AddHosts(path, role, hosts)
 }
 
-func (c *Cluster) group(role Role) *NodeGroup {
-	for _, g := range c.groups() {
-		if g.role == role {
-			return g.g
-		}
-	}
-	return nil
-}
-
 func (c *Cluster) setGroup(role Role, g NodeGroup) {
-	switch role {
-	case RoleMaster:
-		c.Nodes.Masters = g
-	case RoleAgent:
-		c.Nodes.Agents = g
-	case RolePublicAgent:
-		c.Nodes.PublicAgents = g
+	if p := c.group(role); p != nil {
+		*p = g
 	}
 }
 

@@ -34,16 +34,6 @@ func (o Origin) String() string {
 // govcSecretShown replaces a secret's value in an Origin.
 const govcSecretShown = "(set)"
 
-// GovcDefaults is the vcenter section the GOVC_* environment describes
-// (what govc itself would use), with the origin of every value: for the
-// guided setup to pre-fill its vCenter page. Nothing is validated; the
-// password is a Secret whose value never prints.
-func GovcDefaults(getenv func(string) string) (VCenter, []Origin) {
-	var vc VCenter
-	origins := ApplyGovcEnv(&vc, getenv)
-	return vc, origins
-}
-
 // ApplyGovcEnv fills the empty fields of vc from the GOVC_* environment,
 // the way govc reads it, and returns where each value came from. What vc
 // already holds always wins; the rules:
@@ -183,17 +173,9 @@ func (a *govcApplier) applyTrust() {
 // default, /sdk when there is no path, no trailing slash. It returns the
 // URL without user info, and the user info.
 func parseGovcURL(raw string) (clean, user, pass string, ok bool) {
-	s := raw
-	if !strings.Contains(s, "://") {
-		s = "https://" + s
-	}
-	s = strings.TrimSuffix(s, "/")
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
+	u := govcURL(raw)
+	if u == nil {
 		return "", "", "", false
-	}
-	if u.Path == "" {
-		u.Path = "/sdk"
 	}
 	if u.User != nil {
 		user = u.User.Username()
@@ -201,6 +183,22 @@ func parseGovcURL(raw string) (clean, user, pass string, ok bool) {
 		u.User = nil
 	}
 	return u.String(), user, pass, true
+}
+
+// govcURL is s completed as govc does: https:// when it has no scheme, no
+// trailing slash, /sdk when it has no path; nil when it has no host.
+func govcURL(s string) *url.URL {
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(strings.TrimSuffix(s, "/"))
+	if err != nil || u.Host == "" {
+		return nil
+	}
+	if u.Path == "" {
+		u.Path = "/sdk"
+	}
+	return u
 }
 
 // redactUserInfo drops a password from a URL that could not be parsed
@@ -291,14 +289,10 @@ func completeBareHost(s string) string {
 	if s == "" || strings.Contains(s, "://") {
 		return s
 	}
-	u, err := url.Parse("https://" + strings.TrimSuffix(s, "/"))
-	if err != nil || u.Host == "" {
-		return s
+	if u := govcURL(s); u != nil {
+		return u.String()
 	}
-	if u.Path == "" {
-		u.Path = "/sdk"
-	}
-	return u.String()
+	return s
 }
 
 // Origins lists the values taken from the environment (GOVC_*), by field.

@@ -206,13 +206,15 @@ func TestGovcExclusiveFields(t *testing.T) {
 	}
 }
 
-func TestGovcDefaultsForTheWizard(t *testing.T) {
-	vc, origins := GovcDefaults(envMap(map[string]string{"GOVC_URL": "vc.lab", "GOVC_USERNAME": "u", "GOVC_PASSWORD": "p"}))
+func TestGovcEnvOnAnEmptyVCenterForTheWizard(t *testing.T) {
+	var vc VCenter
+	origins := ApplyGovcEnv(&vc, envMap(map[string]string{"GOVC_URL": "vc.lab", "GOVC_USERNAME": "u", "GOVC_PASSWORD": "p"}))
 	if vc.URL != "https://vc.lab/sdk" || vc.Username != "u" || vc.Password.Value() != "p" || len(origins) != 3 {
 		t.Fatalf("%+v %v", vc, origins)
 	}
-	if vc, origins := GovcDefaults(envMap(nil)); vc.URL != "" || len(origins) != 0 {
-		t.Fatalf("no environment: %+v %v", vc, origins)
+	var empty VCenter
+	if origins := ApplyGovcEnv(&empty, envMap(nil)); empty.URL != "" || len(origins) != 0 {
+		t.Fatalf("no environment: %+v %v", empty, origins)
 	}
 }
 

@@ -77,12 +77,7 @@ func parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Cl
 	}
 	c.pos, c.keyPos = r.pos, r.keyPos
 	sortWarnings(r.warns)
-	if len(r.errs) > 0 {
-		e := &Errors{File: path, List: r.errs}
-		e.sort()
-		return c, r.warns, e
-	}
-	return c, r.warns, nil
+	return c, r.warns, r.errors()
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

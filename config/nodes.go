@@ -83,21 +83,52 @@ func (c *Cluster) NodesOf(r Role) []PlannedNode {
 	return out
 }
 
+// nodeGroups is the one table of the node groups: each group's role, its
+// YAML key under nodes, and where it is in a Cluster.
+var nodeGroups = []struct {
+	role  Role
+	key   string
+	field func(*Nodes) *NodeGroup
+}{
+	{RoleMaster, "masters", func(n *Nodes) *NodeGroup { return &n.Masters }},
+	{RoleAgent, "agents", func(n *Nodes) *NodeGroup { return &n.Agents }},
+	{RolePublicAgent, "publicAgents", func(n *Nodes) *NodeGroup { return &n.PublicAgents }},
+}
+
+// groupRoute is role's entry of nodeGroups; ok is false for a role
+// without a node group (bootstrap).
+func groupRoute(role Role) (key string, field func(*Nodes) *NodeGroup, ok bool) {
+	for _, e := range nodeGroups {
+		if e.role == role {
+			return e.key, e.field, true
+		}
+	}
+	return "", nil, false
+}
+
 // groups names the node groups with their role and field path.
 func (c *Cluster) groups() []struct {
 	g    *NodeGroup
 	role Role
 	path string
 } {
-	return []struct {
+	out := make([]struct {
 		g    *NodeGroup
 		role Role
 		path string
-	}{
-		{&c.Nodes.Masters, RoleMaster, "nodes.masters"},
-		{&c.Nodes.Agents, RoleAgent, "nodes.agents"},
-		{&c.Nodes.PublicAgents, RolePublicAgent, "nodes.publicAgents"},
+	}, len(nodeGroups))
+	for i, e := range nodeGroups {
+		out[i].g, out[i].role, out[i].path = e.field(&c.Nodes), e.role, "nodes."+e.key
 	}
+	return out
+}
+
+// group is role's node group in c, or nil for a role without one.
+func (c *Cluster) group(role Role) *NodeGroup {
+	if _, field, ok := groupRoute(role); ok {
+		return field(&c.Nodes)
+	}
+	return nil
 }
 
 // expand builds the node list; problems go to r when r is not nil.
@@ -163,21 +194,13 @@ func rangeAddrs(spec string, count int) ([]string, error) {
 	if spec == "" {
 		return nil, fmt.Errorf("count %d needs an ipRange (\"a.b.c.d-a.b.c.e\" or a first address)", count)
 	}
-	firstS, lastS, hasLast := strings.Cut(spec, "-")
-	first, err := parseIPv4(strings.TrimSpace(firstS))
+	first, last, hasLast, err := parseRange(spec)
 	if err != nil {
-		return nil, fmt.Errorf("%q: first address %v", spec, err)
+		return nil, err
 	}
 	start := ipv4.ToUint(first)
 	if hasLast {
-		last, err := parseIPv4(strings.TrimSpace(lastS))
-		if err != nil {
-			return nil, fmt.Errorf("%q: last address %v", spec, err)
-		}
 		end := ipv4.ToUint(last)
-		if end < start {
-			return nil, fmt.Errorf("%q: last address is before the first", spec)
-		}
 		if size := uint64(end-start) + 1; size < uint64(count) {
 			return nil, fmt.Errorf("range %s holds %d addresses, but count is %d", spec, size, count)
 		}
@@ -189,6 +212,25 @@ func rangeAddrs(spec string, count int) ([]string, error) {
 		out[i] = ipv4.FromUint(start + uint32(i)).String()
 	}
 	return out, nil
+}
+
+// parseRange reads an ipRange, "first-last" (inclusive, last not before
+// first) or just "first" (then hasLast is false and last is unset).
+func parseRange(spec string) (first, last netip.Addr, hasLast bool, err error) {
+	firstS, lastS, hasLast := strings.Cut(spec, "-")
+	if first, err = parseIPv4(strings.TrimSpace(firstS)); err != nil {
+		return first, last, hasLast, fmt.Errorf("%q: first address %v", spec, err)
+	}
+	if !hasLast {
+		return first, last, false, nil
+	}
+	if last, err = parseIPv4(strings.TrimSpace(lastS)); err != nil {
+		return first, last, true, fmt.Errorf("%q: last address %v", spec, err)
+	}
+	if ipv4.ToUint(last) < ipv4.ToUint(first) {
+		return first, last, true, fmt.Errorf("%q: last address is before the first", spec)
+	}
+	return first, last, true, nil
 }
 
 // parseIPv4 accepts only dotted-quad IPv4 (no IPv6, no zones).

@@ -33,6 +33,17 @@ func reportFor(c *Cluster) *report {
 	return r
 }
 
+// errors is the problems recorded as *Errors sorted by line, or a nil
+// error (not a nil *Errors) when there are none.
+func (r *report) errors() error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	e := &Errors{File: r.file, List: r.errs}
+	e.sort()
+	return e
+}
+
 // at returns the best position for path: the field's own value, else the
 // key of the nearest ancestor present in the file, else line 1.
 func (r *report) at(path string) Pos {

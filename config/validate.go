@@ -14,12 +14,7 @@ func (c *Cluster) Validate() ([]Warning, error) {
 	r := reportFor(c)
 	validate(c.withDefaults(), r)
 	sortWarnings(r.warns)
-	if len(r.errs) > 0 {
-		e := &Errors{File: c.Path, List: r.errs}
-		e.sort()
-		return r.warns, e
-	}
-	return r.warns, nil
+	return r.warns, r.errors()
 }
 
 var (

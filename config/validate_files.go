@@ -65,12 +65,7 @@ const maxKeyFileSize = 1 << 20
 func (c *Cluster) CheckFiles() error {
 	r := reportFor(c)
 	checkFiles(c, r)
-	if len(r.errs) > 0 {
-		e := &Errors{File: c.Path, List: r.errs}
-		e.sort()
-		return e
-	}
-	return nil
+	return r.errors()
 }
 
 func checkFiles(c *Cluster, r *report) {

@@ -78,7 +78,7 @@ func validateRanges(c *Cluster, r *report) {
 		if len(g.Hosts) > 0 || g.Count <= 0 || !strings.Contains(g.IPRange, "-") {
 			continue
 		}
-		_, last, err := c.rangeBounds(g)
+		_, last, err := rangeBounds(g)
 		if err != nil {
 			continue // reported by expand
 		}

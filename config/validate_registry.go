@@ -76,15 +76,7 @@ func checkRegistryFiles(c *Cluster, r *report) {
 // CheckRegistryFiles is CheckFiles for the registry section only (what
 // `registry check` needs): *Errors with the fields' lines, or nil.
 func (c *Cluster) CheckRegistryFiles() error {
-	r := newReport(c.Path)
-	if c.pos != nil {
-		r.pos, r.keyPos = c.pos, c.keyPos
-	}
+	r := reportFor(c)
 	checkRegistryFiles(c, r)
-	if len(r.errs) > 0 {
-		e := &Errors{File: c.Path, List: r.errs}
-		e.sort()
-		return e
-	}
-	return nil
+	return r.errors()
 }

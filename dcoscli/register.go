@@ -199,7 +199,7 @@ func Register(ctx context.Context, o Options, clusters ...Cluster) (Result, erro
 			if cur == c.URL {
 				e.Action = Unchanged
 			} else {
-				out, rewritten, err := setCoreURL(ex.data, c.URL)
+				out, rewritten, err := setCoreURL(ex.data, ex.doc, c.URL)
 				if err != nil {
 					return res, fmt.Errorf("update dcos_url in %s: %w", ex.path, err)
 				}
@@ -350,7 +350,7 @@ func writeLegacy04(dir string, c Cluster) (string, string, error) {
 	if cur, _ := coreString(doc, "dcos_url"); cur == c.URL {
 		return p, Unchanged, nil
 	}
-	out, _, err := setCoreURL(data, c.URL)
+	out, _, err := setCoreURL(data, doc, c.URL)
 	if err != nil {
 		return "", "", fmt.Errorf("update dcos_url in %s: %w", p, err)
 	}

@@ -319,7 +319,11 @@ func TestSetCoreURLShapes(t *testing.T) {
 		"empty":            "",
 	} {
 		t.Run(name, func(t *testing.T) {
-			out, _, err := setCoreURL([]byte(in), "http://new:10080")
+			doc, err := decode([]byte(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, _, err := setCoreURL([]byte(in), doc, "http://new:10080")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -85,17 +85,14 @@ var (
 // setCoreURL returns data with core.dcos_url set to url, changing as
 // little text as possible: the value of the one dcos_url line in [core]
 // (or a line added right after the [core] header, or a [core] table added
-// at the end). It decodes the result and checks that exactly that value
+// at the end). doc is data as decode read it (the caller has it already);
+// it is not changed. It decodes the result and checks that exactly that value
 // changed; when the text cannot be edited that safely (dotted keys,
 // inline tables, ...) it re-encodes the whole document with every key and
 // value kept, and says so with rewritten = true (comments and layout are
 // lost then).
-func setCoreURL(data []byte, url string) (out []byte, rewritten bool, err error) {
-	before, err := decode(data)
-	if err != nil {
-		return nil, false, err
-	}
-	want := deepCopy(before)
+func setCoreURL(data []byte, doc map[string]any, url string) (out []byte, rewritten bool, err error) {
+	want := deepCopy(doc)
 	core, ok := want["core"].(map[string]any)
 	if !ok {
 		if _, present := want["core"]; present {

@@ -27,6 +27,13 @@ func Check(configYAML []byte) []error {
 	if !ok {
 		return errs.asErrors()
 	}
+	checkValues(values, &errs)
+	return errs.asErrors()
+}
+
+// checkValues applies Check's rules to the values readYAML11 read, adding
+// each problem to errs.
+func checkValues(values map[string]any, errs *errList) {
 	cfg := newConfig()
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -61,8 +68,7 @@ func Check(configYAML []byte) []error {
 			errs.add(k, "required by DC/OS 1.9 (no default)")
 		}
 	}
-	checkCombination(cfg, func(k string) string { return k }, &errs)
-	return errs.asErrors()
+	checkCombination(cfg, func(k string) string { return k }, errs)
 }
 
 // readYAML11 reads the top-level mapping of a config.yaml into normalized

@@ -223,7 +223,8 @@ func verifyWritten(configYAML []byte, entries []entry) error {
 			return fmt.Errorf("rendered config.yaml reads back a different value for %s (a bug in genconf)", e.key)
 		}
 	}
-	if problems := Check(configYAML); len(problems) > 0 {
+	checkValues(values, &errs)
+	if problems := errs.asErrors(); len(problems) > 0 {
 		return fmt.Errorf("rendered config.yaml breaks a DC/OS 1.9 rule (a bug in genconf): %w", errors.Join(problems...))
 	}
 	return nil
