@@ -199,8 +199,9 @@ func (w *acsWorld) innerOptions() Options {
 }
 
 func (w *acsWorld) base() baseDisk {
-	return baseDisk{dir: filepath.Join(w.dir, acsDirName, "base"), uid: w.st.BaseUID, gid: w.st.BaseGID, overlay: w.st.BaseOverlay,
-		user: acsUser, pathEnv: hostPath, boot: ubuntuBoot, ubuntu: true}
+	b := ubuntuBaseDisk(filepath.Join(w.dir, acsDirName, "base"))
+	b.uid, b.gid, b.overlay = w.st.BaseUID, w.st.BaseGID, w.st.BaseOverlay
+	return b
 }
 
 // newNode allocates the next node of a role.
