@@ -140,21 +140,17 @@ func (w *acsWorld) installDCOS(ctx context.Context, h *Host, n acsNode) error {
 	if _, err := h.Exec(ctx, "mkdir -p /etc/mesosphere/roles /etc/mesosphere/setup-flags && : > /etc/mesosphere/roles/"+role); err != nil {
 		return err
 	}
-	if n.Role != roleMaster {
-		if out, err := h.Exec(ctx, standinControl+" start"); err != nil {
-			return fmt.Errorf("start the DC/OS stand-in on %s: %w: %s", h.Hostname, err, out)
+	if n.Role == roleMaster {
+		if err := writeDiskFile(disk, clusterIDFile, []byte(w.st.ClusterID+"\n"), 0o644); err != nil {
+			return err
 		}
-		return nil
-	}
-	if err := writeDiskFile(disk, clusterIDFile, []byte(w.st.ClusterID+"\n"), 0o644); err != nil {
-		return err
-	}
-	conf := strings.NewReplacer("/WWW", "/"+standinWWW, "/VERSIONFILE", "/"+dcosVersionFile).Replace(standinNginx)
-	if err := writeDiskFile(disk, filepath.Join(standinConfDir, "nginx.conf"), []byte(conf), 0o644); err != nil {
-		return err
-	}
-	if err := w.writeStandinData(h, n); err != nil {
-		return err
+		conf := strings.NewReplacer("/WWW", "/"+standinWWW, "/VERSIONFILE", "/"+dcosVersionFile).Replace(standinNginx)
+		if err := writeDiskFile(disk, filepath.Join(standinConfDir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+			return err
+		}
+		if err := w.writeStandinData(h, n); err != nil {
+			return err
+		}
 	}
 	if out, err := h.Exec(ctx, standinControl+" start"); err != nil {
 		return fmt.Errorf("start the DC/OS stand-in on %s: %w: %s", h.Hostname, err, out)
@@ -180,7 +176,7 @@ func (w *acsWorld) writeStandinData(h *Host, self acsNode) error {
 	var nodes []node
 	agents := []agent{}
 	for _, n := range w.st.Nodes {
-		nodes = append(nodes, node{HostIP: n.IP, Health: n.Health, Role: map[string]string{roleMaster: "master", roleAgent: "agent", rolePublic: "agent_public"}[n.Role]})
+		nodes = append(nodes, node{HostIP: n.IP, Health: n.Health, Role: n.Role}) // the role constants are 3DT's names
 		if n.Role == roleMaster {
 			continue
 		}
