@@ -111,12 +111,8 @@ func (l *Lab) startACR(ctx context.Context) error {
 	}
 	// docker trusts a registry's private CA from certs.d: an admin puts it
 	// into the template; the lab puts it into every host's /etc.
-	certs := l.base.path(filepath.Join("etc", "docker", "certs.d", r.Host()))
-	if err := os.MkdirAll(certs, 0o755); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(certs, "ca.crt"), r.CAPEM(), 0o644); err != nil {
-		return fmt.Errorf("lab up: trust the registry CA on hosts: %w", err)
+	if err := trustRegistry(l.base, r.Host(), r.CAPEM()); err != nil {
+		return fmt.Errorf("lab up: hosts: %w", err)
 	}
 	// The machine's docker-registry package config is no part of CentOS.
 	_ = os.RemoveAll(l.base.path(filepath.Join("etc", "docker", "registry")))

@@ -199,8 +199,9 @@ func (w *acsWorld) innerOptions() Options {
 }
 
 func (w *acsWorld) base() baseDisk {
-	return baseDisk{dir: filepath.Join(w.dir, acsDirName, "base"), uid: w.st.BaseUID, gid: w.st.BaseGID, overlay: w.st.BaseOverlay,
-		user: acsUser, pathEnv: hostPath, boot: ubuntuBoot, ubuntu: true}
+	b := ubuntuBaseDisk(filepath.Join(w.dir, acsDirName, "base"))
+	b.uid, b.gid, b.overlay = w.st.BaseUID, w.st.BaseGID, w.st.BaseOverlay
+	return b
 }
 
 // newNode allocates the next node of a role.
@@ -281,28 +282,29 @@ func (w *acsWorld) startNodes(ctx context.Context, nodes []acsNode, pubKey []byt
 
 // refreshMasters rewrites the DC/OS stand-in's data on every master.
 func (w *acsWorld) refreshMasters() error {
+	docs, err := w.standinDocs()
+	if err != nil {
+		return err
+	}
+	byName := map[string]*Host{}
+	for _, h := range loadHosts(filepath.Join(w.dir, acsDirName)) {
+		if _, ok := byName[h.Hostname]; !ok {
+			byName[h.Hostname] = h
+		}
+	}
 	for _, n := range w.st.Nodes {
 		if n.Role != roleMaster {
 			continue
 		}
-		h, err := w.host(n.Name)
-		if err != nil {
-			return err
+		h, ok := byName[n.Name]
+		if !ok {
+			return fmt.Errorf("lab ACS host %s: no record", n.Name)
 		}
-		if err := w.writeStandinData(h, n); err != nil {
+		if err := docs.write(h, n); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (w *acsWorld) host(name string) (*Host, error) {
-	for _, h := range loadHosts(filepath.Join(w.dir, acsDirName)) {
-		if h.Hostname == name {
-			return h, nil
-		}
-	}
-	return nil, fmt.Errorf("lab ACS host %s: no record", name)
 }
 
 // startACS builds the ACS world of a lab that is coming up; its hosts'

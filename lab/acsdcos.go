@@ -140,21 +140,21 @@ func (w *acsWorld) installDCOS(ctx context.Context, h *Host, n acsNode) error {
 	if _, err := h.Exec(ctx, "mkdir -p /etc/mesosphere/roles /etc/mesosphere/setup-flags && : > /etc/mesosphere/roles/"+role); err != nil {
 		return err
 	}
-	if n.Role != roleMaster {
-		if out, err := h.Exec(ctx, standinControl+" start"); err != nil {
-			return fmt.Errorf("start the DC/OS stand-in on %s: %w: %s", h.Hostname, err, out)
+	if n.Role == roleMaster {
+		if err := writeDiskFile(disk, clusterIDFile, []byte(w.st.ClusterID+"\n"), 0o644); err != nil {
+			return err
 		}
-		return nil
-	}
-	if err := writeDiskFile(disk, clusterIDFile, []byte(w.st.ClusterID+"\n"), 0o644); err != nil {
-		return err
-	}
-	conf := strings.NewReplacer("/WWW", "/"+standinWWW, "/VERSIONFILE", "/"+dcosVersionFile).Replace(standinNginx)
-	if err := writeDiskFile(disk, filepath.Join(standinConfDir, "nginx.conf"), []byte(conf), 0o644); err != nil {
-		return err
-	}
-	if err := w.writeStandinData(h, n); err != nil {
-		return err
+		conf := strings.NewReplacer("/WWW", "/"+standinWWW, "/VERSIONFILE", "/"+dcosVersionFile).Replace(standinNginx)
+		if err := writeDiskFile(disk, filepath.Join(standinConfDir, "nginx.conf"), []byte(conf), 0o644); err != nil {
+			return err
+		}
+		docs, err := w.standinDocs()
+		if err != nil {
+			return err
+		}
+		if err := docs.write(h, n); err != nil {
+			return err
+		}
 	}
 	if out, err := h.Exec(ctx, standinControl+" start"); err != nil {
 		return fmt.Errorf("start the DC/OS stand-in on %s: %w: %s", h.Hostname, err, out)
@@ -162,29 +162,40 @@ func (w *acsWorld) installDCOS(ctx context.Context, h *Host, n acsNode) error {
 	return nil
 }
 
-// writeStandinData rewrites the JSON a master serves from the node list.
-func (w *acsWorld) writeStandinData(h *Host, self acsNode) error {
-	type node struct {
-		HostIP string `json:"host_ip"`
-		Health int    `json:"health"`
-		Role   string `json:"role"`
-	}
-	type agent struct {
-		ID         string            `json:"id"`
-		Hostname   string            `json:"hostname"`
-		PID        string            `json:"pid"`
-		Active     bool              `json:"active"`
-		Attributes map[string]string `json:"attributes"`
-		Resources  map[string]any    `json:"resources"`
-	}
-	var nodes []node
-	agents := []agent{}
+// standinDocs are the JSON documents a master's stand-in serves, built
+// from the node list: all but state-summary.json (whose hostname is the
+// master's) are the same on every master, so they are marshalled once.
+type standinDocs struct {
+	shared  map[string][]byte // file name -> its content
+	agents  []standinAgent    // state-summary.json's slaves
+	cluster string            // and its cluster
+}
+
+type standinNode struct {
+	HostIP string `json:"host_ip"`
+	Health int    `json:"health"`
+	Role   string `json:"role"`
+}
+
+type standinAgent struct {
+	ID         string            `json:"id"`
+	Hostname   string            `json:"hostname"`
+	PID        string            `json:"pid"`
+	Active     bool              `json:"active"`
+	Attributes map[string]string `json:"attributes"`
+	Resources  map[string]any    `json:"resources"`
+}
+
+// standinDocs builds the documents of the current node list.
+func (w *acsWorld) standinDocs() (standinDocs, error) {
+	var nodes []standinNode
+	agents := []standinAgent{}
 	for _, n := range w.st.Nodes {
-		nodes = append(nodes, node{HostIP: n.IP, Health: n.Health, Role: map[string]string{roleMaster: "master", roleAgent: "agent", rolePublic: "agent_public"}[n.Role]})
+		nodes = append(nodes, standinNode{HostIP: n.IP, Health: n.Health, Role: n.Role}) // the role constants are 3DT's names
 		if n.Role == roleMaster {
 			continue
 		}
-		a := agent{ID: fmt.Sprintf("%s-%s%d", w.st.MesosMasterID, mesosAgentPrefixN, n.Seq), Hostname: n.IP,
+		a := standinAgent{ID: fmt.Sprintf("%s-%s%d", w.st.MesosMasterID, mesosAgentPrefixN, n.Seq), Hostname: n.IP,
 			PID: "slave(1)@" + n.IP + ":5051", Active: true, Attributes: map[string]string{},
 			Resources: map[string]any{"cpus": 4, "mem": 14019, "disk": 35572, "ports": "[1025-2180, 2182-3887, 3889-5049, 5052-8079, 8082-8180, 8182-32000]"}}
 		if n.Role == rolePublic {
@@ -192,22 +203,44 @@ func (w *acsWorld) writeStandinData(h *Host, self acsNode) error {
 		}
 		agents = append(agents, a)
 	}
-	docs := map[string]any{
-		"nodes.json":         map[string]any{"nodes": nodes},
-		"slaves.json":        map[string]any{"slaves": agents},
-		"state-summary.json": map[string]any{"hostname": self.IP, "cluster": w.st.ClusterName, "slaves": agents, "frameworks": []any{}},
-		"metadata.json":      map[string]string{"PUBLIC_IPV4": w.st.PublicAddr, "CLUSTER_ID": w.st.ClusterID},
-		"buildinfo.json":     map[string]any{},
-	}
-	disk := hostDisk{dir: h.Dir}
-	for name, doc := range docs {
-		b, err := json.MarshalIndent(doc, "", "  ")
+	d := standinDocs{shared: map[string][]byte{}, agents: agents, cluster: w.st.ClusterName}
+	for name, doc := range map[string]any{
+		"nodes.json":     map[string]any{"nodes": nodes},
+		"slaves.json":    map[string]any{"slaves": agents},
+		"metadata.json":  map[string]string{"PUBLIC_IPV4": w.st.PublicAddr, "CLUSTER_ID": w.st.ClusterID},
+		"buildinfo.json": map[string]any{},
+	} {
+		b, err := marshalStandinDoc(doc)
 		if err != nil {
+			return d, err
+		}
+		d.shared[name] = b
+	}
+	return d, nil
+}
+
+func marshalStandinDoc(doc any) ([]byte, error) {
+	b, err := json.MarshalIndent(doc, "", "  ")
+	return append(b, '\n'), err
+}
+
+// write rewrites the documents on master self, whose host is h.
+func (d standinDocs) write(h *Host, self acsNode) error {
+	summary, err := marshalStandinDoc(map[string]any{"hostname": self.IP, "cluster": d.cluster, "slaves": d.agents, "frameworks": []any{}})
+	if err != nil {
+		return err
+	}
+	for name, b := range d.shared {
+		if err := writeStandinDoc(h, name, b); err != nil {
 			return err
 		}
-		if err := writeDiskFile(disk, filepath.Join(standinWWW, name), append(b, '\n'), 0o644); err != nil {
-			return fmt.Errorf("write the DC/OS stand-in's %s on %s: %w", name, h.Hostname, err)
-		}
+	}
+	return writeStandinDoc(h, "state-summary.json", summary)
+}
+
+func writeStandinDoc(h *Host, name string, b []byte) error {
+	if err := writeDiskFile(hostDisk{dir: h.Dir}, filepath.Join(standinWWW, name), b, 0o644); err != nil {
+		return fmt.Errorf("write the DC/OS stand-in's %s on %s: %w", name, h.Hostname, err)
 	}
 	return nil
 }

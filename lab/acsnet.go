@@ -1,11 +1,9 @@
 package lab
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
-	"os/exec"
 	"strings"
 	"time"
 )
@@ -106,7 +104,7 @@ func createACSNetwork(ctx context.Context, labBridge string, labBits int, st acs
 // masters, but a rebuilt ruleset must replace, not add to, the old one).
 func loadACSRules(ctx context.Context, st acsState) error {
 	rules := "table ip azurelb\ndelete table ip azurelb\n" + acsNetRules(st)
-	if _, err := runInput(ctx, rules, "ip", "netns", "exec", st.LBNetns, "nft", "-f", "-"); err != nil {
+	if _, err := runCmd(ctx, strings.NewReader(rules), "ip", "netns", "exec", st.LBNetns, "nft", "-f", "-"); err != nil {
 		return fmt.Errorf("load the ACS load balancer's rules: %w", err)
 	}
 	return nil
@@ -120,29 +118,4 @@ func routeACSHost(ctx context.Context, h *Host, st acsState) error {
 		return fmt.Errorf("route ACS host %s: %w", h.Hostname, err)
 	}
 	return nil
-}
-
-// bridgeMAC is the fixed, locally administered MAC of a bridge whose
-// address (or gateway) is a: a bridge without one takes its lowest port's
-// and changes it as ports come and go.
-func bridgeMAC(a netip.Addr) string {
-	b := a.As4()
-	return fmt.Sprintf("02:64:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3])
-}
-
-// runInput is run with stdin.
-func runInput(ctx context.Context, stdin, name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, cmdTimeout)
-	defer cancel()
-	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 2 * time.Second
-	err := cmd.Run()
-	s := strings.TrimSpace(out.String())
-	if err != nil {
-		return s, fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, s)
-	}
-	return s, nil
 }

@@ -20,12 +20,18 @@ const ubuntuBoot = "/usr/local/lib/ubuntu1604/boot"
 var ubuntuTools = strings.Fields(`curl wget tar xz unxz xzcat bzip2 unzip ping rsync perl python3 dig host
 nano lsb_release ifconfig netstat`)
 
+// ubuntuBaseDisk is the ACS world's base disk in dir, before its uid,
+// gid and overlay are known (build returns them; the world's state keeps
+// them).
+func ubuntuBaseDisk(dir string) baseDisk {
+	return baseDisk{dir: dir, user: acsUser, boot: ubuntuBoot, ubuntu: true}
+}
+
 // buildUbuntuBase makes the base of the ACS world's hosts in dir: the
 // machine's /etc made to look like Ubuntu 16.04 on Azure and a /usr/local
 // with the Ubuntu personality.
 func buildUbuntuBase(dir string, copyDisks bool) (baseDisk, error) {
-	b := baseDisk{dir: dir, user: acsUser, pathEnv: hostPath, boot: ubuntuBoot, ubuntu: true}
-	return b.build(copyDisks, "Ubuntu 16.04", ubuntuEtc, installUbuntuPersonality)
+	return ubuntuBaseDisk(dir).build(copyDisks, "Ubuntu 16.04", ubuntuEtc, installUbuntuPersonality)
 }
 
 const ubuntuOSRelease = `NAME="Ubuntu"

@@ -19,12 +19,12 @@ type baseDisk struct {
 	dir      string
 	uid, gid int // the login user's, as written into the base's /etc/passwd
 	overlay  bool
-	// user is the login user (centos); pathEnv is PATH on the host
-	// (hostPath); boot is the personality's boot script inside the host
-	// (the keeper runs it); ubuntu marks the Ubuntu 16.04 personality of
-	// the ACS world (no rpm database, /bin/sh left as the machine's dash).
-	user, pathEnv, boot string
-	ubuntu              bool
+	// user is the login user (centos); boot is the personality's boot
+	// script inside the host (the keeper runs it); ubuntu marks the Ubuntu
+	// 16.04 personality of the ACS world (no rpm database, /bin/sh left as
+	// the machine's dash). PATH on every host is hostPath.
+	user, boot string
+	ubuntu     bool
 }
 
 func (b baseDisk) path(p string) string { return filepath.Join(b.dir, p) }
@@ -32,7 +32,7 @@ func (b baseDisk) path(p string) string { return filepath.Join(b.dir, p) }
 // buildBase makes the base in dir (replacing an old one); copyDisks forbids
 // overlayfs.
 func buildBase(dir string, copyDisks bool) (baseDisk, error) {
-	b := baseDisk{dir: dir, user: sshUser, pathEnv: hostPath, boot: "/usr/local/lib/centos7/boot"}
+	b := baseDisk{dir: dir, user: sshUser, boot: "/usr/local/lib/centos7/boot"}
 	return b.build(copyDisks, "CentOS 7.3", centosEtc, installPersonality)
 }
 

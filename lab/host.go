@@ -30,8 +30,6 @@ type Host struct {
 	Veth     string `json:"veth"`
 	PID      int    `json:"pid"` // the keeper, PID 1 inside the host
 	Dir      string `json:"dir"`
-	// PathEnv is PATH inside the host ("" = the CentOS hostPath).
-	PathEnv string `json:"path,omitempty"`
 	// Inner marks a host the machine cannot route to (the ACS world):
 	// its sshd is probed from inside the host.
 	Inner bool `json:"inner,omitempty"`
@@ -48,12 +46,8 @@ func (h *Host) IP() netip.Addr { a, _ := netip.ParseAddr(h.Addr); return a }
 
 // nsenter runs a command inside every namespace of the host as root.
 func (h *Host) command(ctx context.Context, args ...string) *exec.Cmd {
-	path := h.PathEnv
-	if path == "" {
-		path = hostPath
-	}
 	full := append([]string{"-t", strconv.Itoa(h.PID), "-m", "-u", "-n", "-p", "--",
-		"/usr/bin/env", "-i", "PATH=" + path, "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/bash"}, args...)
+		"/usr/bin/env", "-i", "PATH=" + hostPath, "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=/bin/bash"}, args...)
 	cmd := exec.CommandContext(ctx, "nsenter", full...)
 	cmd.Dir = "/"
 	// nsenter forks into the PID namespace: kill the whole group on cancel.
@@ -200,9 +194,6 @@ const keeperReadyTimeout = 30 * time.Second
 func startHost(ctx context.Context, o Options, base baseDisk, spec hostSpec, pubKey []byte) (*Host, error) {
 	h := &Host{VM: spec.vm, VMName: spec.vmName, Hostname: spec.hostname, Addr: spec.ip.String(), ProductUUID: spec.uuid,
 		Netns: o.netnsName(spec.ip), Veth: o.vethName(spec.ip), Dir: filepath.Join(o.hostsDir(), spec.vm)}
-	if base.pathEnv != hostPath {
-		h.PathEnv = base.pathEnv
-	}
 	disk := hostDisk{dir: h.Dir}
 	if _, err := os.Stat(disk.readyMarker()); err != nil {
 		_ = os.RemoveAll(h.Dir)

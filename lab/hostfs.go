@@ -133,7 +133,7 @@ func (d hostDisk) build(base baseDisk, hostname string, ip, gw netip.Addr, pubKe
 	if err := d.setIdentity(hostname, ip, gw); err != nil {
 		return err
 	}
-	if err := d.makeHome(base.user, base.pathEnv, base.uid, base.gid, pubKey); err != nil {
+	if err := d.makeHome(base.user, base.uid, base.gid, pubKey); err != nil {
 		return err
 	}
 	return os.WriteFile(d.readyMarker(), nil, 0o600)
@@ -313,7 +313,7 @@ func writeHostKey(dir, hostname string) error {
 }
 
 // makeHome creates /home/<user> with the lab's public key, owned by user.
-func (d hostDisk) makeHome(user, pathEnv string, uid, gid int, pubKey []byte) error {
+func (d hostDisk) makeHome(user string, uid, gid int, pubKey []byte) error {
 	home := d.root("home/" + user)
 	sshDir := filepath.Join(home, ".ssh")
 	if err := os.MkdirAll(sshDir, 0o700); err != nil {
@@ -321,7 +321,7 @@ func (d hostDisk) makeHome(user, pathEnv string, uid, gid int, pubKey []byte) er
 	}
 	files := map[string]string{
 		".ssh/authorized_keys": string(pubKey),
-		".bash_profile":        "# .bash_profile\n[ -f ~/.bashrc ] && . ~/.bashrc\nPATH=" + pathEnv + "\nexport PATH\n",
+		".bash_profile":        "# .bash_profile\n[ -f ~/.bashrc ] && . ~/.bashrc\nPATH=" + hostPath + "\nexport PATH\n",
 		".bashrc":              "# .bashrc\n",
 	}
 	for p, c := range files {

@@ -21,9 +21,7 @@ func createBridge(ctx context.Context, o Options) error {
 	// would change as hosts join, and every change flushes the machine's
 	// ARP entries for the lab: packets waiting for a host being booted
 	// would be dropped. A fixed, locally administered address avoids that.
-	a := o.gateway().As4()
-	mac := fmt.Sprintf("02:64:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3])
-	if _, err := run(ctx, "ip", "link", "add", o.Bridge, "address", mac, "type", "bridge"); err != nil {
+	if _, err := run(ctx, "ip", "link", "add", o.Bridge, "address", bridgeMAC(o.gateway()), "type", "bridge"); err != nil {
 		return fmt.Errorf("create lab bridge %s: %w", o.Bridge, err)
 	}
 	disableIPv6(o.Bridge)
@@ -143,6 +141,14 @@ func deleteHostNetwork(ctx context.Context, ns, veth string) error {
 func linkExists(name string) bool {
 	_, err := net.InterfaceByName(name)
 	return err == nil
+}
+
+// bridgeMAC is the fixed, locally administered MAC of a bridge whose
+// address (or gateway) is a: a bridge without one takes its lowest port's
+// and changes it as ports come and go.
+func bridgeMAC(a netip.Addr) string {
+	b := a.As4()
+	return fmt.Sprintf("02:64:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3])
 }
 
 // netnsPids lists the processes whose network namespace is ns.

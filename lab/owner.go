@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,9 +28,8 @@ func ownedByRunningLab(o Options) (string, int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, ns := range listNetns(o.NetnsPrefix) {
-		out, _ := run(ctx, "ip", "netns", "pids", ns)
-		for _, pid := range strings.Fields(out) {
-			cmdline, err := os.ReadFile("/proc/" + pid + "/cmdline")
+		for _, pid := range netnsPids(ctx, ns) {
+			cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 			if err != nil {
 				continue
 			}

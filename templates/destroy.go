@@ -78,7 +78,7 @@ type GuestAddress struct {
 // GuestAddresses lists every IPv4 address any VM in vCenter reports
 // (guest.ipAddress and guest.net), for "is this address in use".
 func (s *Session) GuestAddresses(ctx context.Context) ([]GuestAddress, error) {
-	all, err := s.listVMs(ctx, s.client.ServiceContent.RootFolder)
+	all, err := s.listVMs(ctx, s.client.ServiceContent.RootFolder, propGuestNet)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/vmware/govmomi/view"
@@ -50,23 +51,29 @@ type vmInfo struct {
 	PowerState   types.VirtualMachinePowerState
 	InstanceUUID string
 	IP           string
-	// IPs are every IPv4 address the guest reports (guest.net).
+	// IPs are every IPv4 address the guest reports: guest.ipAddress, and
+	// guest.net only when listVMs was asked for it (GuestAddresses).
 	IPs  []string
 	Host types.ManagedObjectReference // ESXi host it is registered on
 }
 
 var vmProps = []string{"name", "parent", "config.template", "config.annotation", "config.extraConfig",
-	"config.instanceUuid", "config.uuid", "runtime.powerState", "runtime.host", "guest.ipAddress", "guest.net"}
+	"config.instanceUuid", "config.uuid", "runtime.powerState", "runtime.host", "guest.ipAddress"}
 
-// listVMs returns every VM and template below root, by name.
-func (s *Session) listVMs(ctx context.Context, root types.ManagedObjectReference) (map[string][]vmInfo, error) {
+// propGuestNet is every guest NIC with its addresses: only GuestAddresses
+// needs it, so the other listings do not fetch it.
+const propGuestNet = "guest.net"
+
+// listVMs returns every VM and template below root, by name, with
+// extraProps fetched beyond vmProps.
+func (s *Session) listVMs(ctx context.Context, root types.ManagedObjectReference, extraProps ...string) (map[string][]vmInfo, error) {
 	v, err := view.NewManager(s.client).CreateContainerView(ctx, root, []string{"VirtualMachine"}, true)
 	if err != nil {
 		return nil, fmt.Errorf("list VMs: %w", err)
 	}
 	defer func() { _ = v.Destroy(context.WithoutCancel(ctx)) }()
 	var vms []mo.VirtualMachine
-	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, vmProps, &vms); err != nil {
+	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, append(slices.Clip(vmProps), extraProps...), &vms); err != nil {
 		return nil, fmt.Errorf("list VMs: %w", err)
 	}
 	out := make(map[string][]vmInfo, len(vms))
