@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -21,10 +20,7 @@ import (
 type acsFlags struct {
 	config  string
 	timeout time.Duration
-	g       *globalOptions // -o text|json is global
 }
-
-func (f *acsFlags) json() bool { return f.g != nil && f.g.json() }
 
 func (f *acsFlags) register(cmd *cobra.Command, timeout time.Duration) {
 	fs := cmd.Flags()
@@ -74,7 +70,7 @@ func newACSCmd(g *globalOptions) *cobra.Command {
 }
 
 func newACSSyncCmd(g *globalOptions) *cobra.Command {
-	f := &acsFlags{g: g}
+	f := &acsFlags{}
 	var concurrency int
 	var pullImage string
 	cmd := &cobra.Command{
@@ -114,7 +110,7 @@ the login or sudo, or its host key changed.`,
 			if pullImage != "" {
 				opts.Checks = append(opts.Checks, acs.PullCheck(pullImage))
 			}
-			if !f.json() {
+			if !g.json() {
 				fmt.Fprintf(cmd.OutOrStdout(), "ACS master %s (%s): DC/OS %s, cluster %s (%s), %s\n", m.Info.Hostname, m.Info.Target,
 					m.Info.Version, m.Info.ClusterName, m.Info.ClusterID, m.Info.OS)
 			}
@@ -122,14 +118,13 @@ the login or sudo, or its host key changed.`,
 			if err != nil {
 				return err
 			}
-			if f.json() {
-				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
-					return err
-				}
-			} else {
-				writeSyncText(cmd.OutOrStdout(), res)
+			if err := writeResult(cmd, g, res, func(w io.Writer) error {
+				writeSyncText(w, res)
+				return nil
+			}); err != nil {
+				return err
 			}
-			if err := res.Err(); err != nil && f.json() {
+			if err := res.Err(); err != nil && g.json() {
 				return reportedError{err} // the result above says which agents failed
 			}
 			return res.Err()
@@ -154,12 +149,6 @@ func writeSyncText(w io.Writer, res acs.SyncResult) {
 	fmt.Fprintf(w, "%s (sha256 %s): %d agents, %d uploaded, %d failed\n", res.ArchivePath, res.ArchiveSHA256[:12], len(res.Agents), res.Uploaded, res.Failed)
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 // tunnelInfo is what `acs tunnel -o json` prints once the tunnel listens.
 type tunnelInfo struct {
 	URL         string   `json:"url"`
@@ -171,7 +160,7 @@ type tunnelInfo struct {
 }
 
 func newACSTunnelCmd(g *globalOptions) *cobra.Command {
-	f := &acsFlags{g: g}
+	f := &acsFlags{}
 	var port int
 	cmd := &cobra.Command{
 		Use:   "tunnel [--config FILE] [--port N]",
@@ -212,17 +201,15 @@ it and runs until interrupted (or until the master connection ends: exit 3).`,
 				fmt.Sprintf("DCOS_CLUSTER=%s dcos node   # DC/OS CLI 0.5+", name),
 				fmt.Sprintf("DCOS_URL=%s dcos node   # DC/OS CLI 0.4.x, or DCOS_CONFIG=<dcos dir>/cli-0.4/%s.toml", t.URL(), name),
 			}
-			if f.json() {
-				if err := writeJSON(cmd.OutOrStdout(), info); err != nil {
-					return err
-				}
-			} else {
-				out := cmd.OutOrStdout()
+			if err := writeResult(cmd, g, info, func(out io.Writer) error {
 				fmt.Fprintf(out, "Tunnel %s -> Admin Router on %s (%s, cluster %s)\n", t.URL(), m.Info.Hostname, m.Info.Target, name)
 				for _, l := range info.Commands {
 					fmt.Fprintln(out, "  "+l)
 				}
 				fmt.Fprintln(out, "Ctrl-C stops the tunnel.")
+				return nil
+			}); err != nil {
+				return err
 			}
 			// Runs until interrupted: the run's timeout does not apply.
 			return t.Wait(cmd.Context())

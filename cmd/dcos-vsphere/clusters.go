@@ -34,7 +34,7 @@ type registerResult struct {
 }
 
 func newClustersRegisterCmd(g *globalOptions) *cobra.Command {
-	f := &acsFlags{g: g}
+	f := &acsFlags{}
 	var (
 		vsphereURL, vsphereID, dcosDir, legacyID, only string
 		acsPort                                        int
@@ -96,11 +96,10 @@ cluster, to use with DCOS_CONFIG=<file>.`,
 				return err
 			}
 			out := registerResult{Result: res, Notes: notes}
-			if f.json() {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			writeRegisterText(cmd.OutOrStdout(), out)
-			return nil
+			return writeResult(cmd, g, out, func(w io.Writer) error {
+				writeRegisterText(w, out)
+				return nil
+			})
 		},
 	}
 	f.register(cmd, 2*time.Minute)
