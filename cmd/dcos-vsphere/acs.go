@@ -124,10 +124,10 @@ the login or sudo, or its host key changed.`,
 			}); err != nil {
 				return err
 			}
-			if err := res.Err(); err != nil && g.json() {
+			if err := res.Err(); err != nil {
 				return reportedError{err} // the result above says which agents failed
 			}
-			return res.Err()
+			return nil
 		},
 	}
 	f.register(cmd, 30*time.Minute)

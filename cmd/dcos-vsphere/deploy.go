@@ -252,10 +252,10 @@ func runDeploy(cmd *cobra.Command, g *globalOptions, f *deployFlags, file string
 	if err := writeResult(cmd, g, deployReportOf(res, derr), func(w io.Writer) error { return writeDeployText(w, res) }); err != nil {
 		return err
 	}
-	if derr != nil && g.json() {
+	if derr != nil {
 		return reportedError{derr}
 	}
-	return derr
+	return nil
 }
 
 // deployReport is the one JSON object of `deploy -o json`.

@@ -68,7 +68,8 @@ func writeJSONError(w io.Writer, err error, code int) {
 }
 
 // reportedError is an error whose details the command already printed in
-// its output (a failed run's result): main only sets the exit code.
+// its output (a failed run's result): main sets the exit code and prints
+// the "Error:" line on stderr, but no JSON error object under -o json.
 type reportedError struct{ error }
 
 func (e reportedError) Unwrap() error { return e.error }

@@ -138,10 +138,7 @@ func runPromote(cmd *cobra.Command, g *globalOptions, f *promoteFlags, image str
 		return err
 	}
 	if perr != nil {
-		if g.json() {
-			return reportedError{perr}
-		}
-		return perr
+		return reportedError{perr}
 	}
 	return nil
 }
