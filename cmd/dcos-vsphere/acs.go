@@ -12,7 +12,7 @@ import (
 
 	"github.com/dcos-vsphere/dcos-vsphere/acs"
 	"github.com/dcos-vsphere/dcos-vsphere/config"
-	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
@@ -44,13 +44,7 @@ func (f *acsFlags) load(cmd *cobra.Command, needACS bool) (*config.Cluster, erro
 // registered for redaction.
 func acsConfig(c *config.Cluster, cmd *cobra.Command) acs.Config {
 	cfg := acs.FromConfig(c.ACS)
-	red := ssh.NewRedactor()
-	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password, c.ACS.KeyPassphrase} {
-		if s.IsSet() {
-			red.Add(s.Value())
-		}
-	}
-	cfg.Redactor = red
+	cfg.Redactor = installer.SecretRedactor(c)
 	cfg.Log = func(msg string) { fmt.Fprintln(cmd.ErrOrStderr(), "acs:", msg) }
 	return cfg
 }
