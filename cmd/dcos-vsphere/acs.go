@@ -88,7 +88,7 @@ the login or sudo, or its host key changed.`,
 			if c.Registry.Server == "" {
 				return usageError{fmt.Errorf("%s has no registry section: acs sync puts that registry's credentials on the agents", f.config)}
 			}
-			creds := registry.Credentials{Server: c.Registry.Server, Username: c.Registry.Username, Password: c.Registry.Password.Value()}
+			creds := registryCreds(c.Registry)
 			archive, err := registry.Archive(creds)
 			if err != nil {
 				return usageError{fmt.Errorf("registry: %w", err)}
