@@ -34,6 +34,15 @@ func writeResult(cmd *cobra.Command, g *globalOptions, v any, text textWriter) e
 	return text(cmd.OutOrStdout())
 }
 
+// noteWriter is where a note for people goes: stdout, or stderr under -o
+// json, where stdout carries only JSON.
+func noteWriter(cmd *cobra.Command, g *globalOptions) io.Writer {
+	if g.json() {
+		return cmd.ErrOrStderr()
+	}
+	return cmd.OutOrStdout()
+}
+
 // jsonError is the object an error becomes under -o json.
 type jsonError struct {
 	Kind  string    `json:"kind"` // always "error"
