@@ -56,7 +56,6 @@ func newACSCmd(g *globalOptions) *cobra.Command {
 		Long: "acs reaches the DC/OS cluster on Azure Container Service through the Azure load balancer's\n" +
 			"SSH port on the masters (acs.masterFQDN:2200) and from there every agent (direct-tcpip over the\n" +
 			"master's connection: no agent forwarding, no key copied to the master).",
-		Args: noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
 		RunE: groupHelp,
 	}
 	cmd.AddCommand(newACSSyncCmd(g), newACSTunnelCmd(g))
@@ -79,7 +78,6 @@ Agents that already have it are left alone: run it again after every ACS scale-o
 An agent that cannot be reached or fails is named with its address; the others are done,
 and the exit code is 5 (partial failure). Exit 3: the master cannot be reached or refuses
 the login or sudo, or its host key changed.`,
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.load(cmd, true)
 			if err != nil {
@@ -163,7 +161,6 @@ func newACSTunnelCmd(g *globalOptions) *cobra.Command {
 master's SSH connection to Admin Router on the master (127.0.0.1:80 there), like
 ssh -NL 10080:localhost:80 -p 2200 azureuser@<masterFQDN>. It prints the dcos commands that use
 it and runs until interrupted (or until the master connection ends: exit 3).`,
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.load(cmd, true)
 			if err != nil {

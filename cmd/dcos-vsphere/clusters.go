@@ -20,7 +20,6 @@ func newClustersCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "clusters",
 		Short: "Make the vSphere and the ACS cluster known to the DC/OS CLI, side by side",
-		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
 		RunE:  groupHelp,
 	}
 	cmd.AddCommand(newClustersRegisterCmd(g))
@@ -51,7 +50,6 @@ only when none is. Existing entries keep everything (a token, other keys, their 
 dcos_url. A legacy single dcos.toml is migrated first the way CLI 0.5 does it, or the command
 stops and says why (exit 2). For the 1.9-era CLI 0.4.x it also writes cli-0.4/<name>.toml per
 cluster, to use with DCOS_CONFIG=<file>.`,
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.load(cmd, false)
 			if err != nil {

@@ -69,7 +69,6 @@ func newLabUpCmd(g *globalOptions) *cobra.Command {
 			"for the given topology and prints the install and ssh commands. It stays in the foreground\n" +
 			"until interrupted (then removes everything), or with --detach runs in the background\n" +
 			"(pid in DIR/lab.pid, log in DIR/lab.log) and returns once the lab is ready.",
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireLabHost(); err != nil {
 				return err
@@ -296,7 +295,6 @@ func newLabDownCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Stop the lab in --dir and remove every trace of it",
-		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireLabHost(); err != nil {
 				return err
@@ -331,7 +329,6 @@ func newLabStatusCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "List the lab's VMs and hosts (IP, hostname, sshd alive)",
-		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireLabHost(); err != nil {
 				return err

@@ -18,7 +18,6 @@ func newRegistryCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",
 		Short: "The shared container registry (ACR) of cluster.yaml: check the login, rotate the agents' credentials",
-		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
 		RunE:  groupHelp,
 	}
 	cmd.AddCommand(newRegistryCheckCmd(g), newRegistryRotateCmd(g))
