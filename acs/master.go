@@ -135,9 +135,6 @@ func Connect(ctx context.Context, cfg Config) (*Master, error) {
 // Close ends the master connection (and every channel over it).
 func (m *Master) Close() error { return m.client.Close() }
 
-// Client is the master's SSH connection.
-func (m *Master) Client() *ssh.Client { return m.client }
-
 func (m *Master) readFacts(ctx context.Context) error {
 	if _, err := m.client.Run(ctx, "true", ssh.RunOptions{Sudo: true}); err != nil {
 		return fmt.Errorf("check passwordless sudo on the ACS master %s: %w", m.Info.Target, err)
@@ -211,13 +208,6 @@ func (m *Master) GetJSON(ctx context.Context, addr, path string, v any) error {
 		return fmt.Errorf("GET %s on the master: not the expected JSON: %w", addr+path, err)
 	}
 	return nil
-}
-
-// DialAgent logs in to an agent's sshd through the master (direct-tcpip
-// over the master's connection; the agent's host key is trusted on first
-// use under its address).
-func (m *Master) DialAgent(ctx context.Context, ip string, attempts int) (*ssh.Client, error) {
-	return ssh.Dial(ctx, m.agentConfig(ip, attempts))
 }
 
 // agentConnectTimeout bounds one connect to an agent through the master

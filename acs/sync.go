@@ -3,8 +3,6 @@ package acs
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,12 +10,13 @@ import (
 	"time"
 
 	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
+	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
 // ArchivePath is where the archive goes on every agent: the path
 // acs-engine's registry option writes, so app definitions that use
 // "uris": ["file:///etc/docker.tar.gz"] keep working.
-const ArchivePath = "/etc/docker.tar.gz"
+const ArchivePath = registry.ArchivePath
 
 // ExitPartial is the CLI's exit code when some ACS agents failed and the
 // others were done.
@@ -154,8 +153,7 @@ func Sync(ctx context.Context, m *Master, o SyncOptions) (SyncResult, error) {
 	if len(o.Archive) == 0 {
 		return res, errors.New("acs sync: no archive")
 	}
-	sum := sha256.Sum256(o.Archive)
-	res.ArchiveSHA256 = hex.EncodeToString(sum[:])
+	res.ArchiveSHA256 = registry.SHA256(o.Archive)
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}

@@ -227,12 +227,8 @@ func (p *planRemoval) Run(_ context.Context, r *Run) error {
 			want = append(want, n)
 		}
 	}
+	want = append(want, r.extraAgents()...)
 	r.mu.Lock()
-	for _, v := range r.extra {
-		if v.Role == RoleAgent || v.Role == RolePublicAgent {
-			want = append(want, VMSpec{Name: v.Name, IP: v.IP, Role: v.Role})
-		}
-	}
 	r.want = want
 	r.mu.Unlock()
 	for _, t := range p.rm.targets {
@@ -650,16 +646,7 @@ func (p *removeVMs) Run(ctx context.Context, r *Run) error {
 		} else {
 			r.did(t.Name, "forget host key")
 		}
-		if f, ok := r.Dialer.(Forgetter); ok {
-			for _, ip := range addrs {
-				if ip == "" {
-					continue
-				}
-				if err := f.Forget(ip); err != nil {
-					r.emit(Event{Kind: Warning, Node: t.Name, Message: "remove its known_hosts entry: " + err.Error()})
-				}
-			}
-		}
+		r.forgetHostKeys(t.Name, addrs...)
 		r.withNode(t.Name, func(n *node) { n.vm, n.facts, n.health = nil, nil, "" })
 		t := t
 		r.State.Update(func(st *State) {

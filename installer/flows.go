@@ -335,11 +335,7 @@ func (d *destroyVMs) Run(ctx context.Context, r *Run) error {
 	for _, v := range vms {
 		r.did(v.Name, "delete")
 		r.withNode(v.Name, func(n *node) { n.vm = nil })
-		if f, ok := r.Dialer.(Forgetter); ok && v.IP != "" {
-			if err := f.Forget(v.IP); err != nil {
-				r.emit(Event{Kind: Warning, Node: v.Name, Message: "remove its known_hosts entry: " + err.Error()})
-			}
-		}
+		r.forgetHostKeys(v.Name, v.IP)
 	}
 	all := len(d.only) == 0
 	r.State.Update(func(st *State) {

@@ -43,13 +43,7 @@ func (p checkHealth) nodes(r *Run) []VMSpec {
 	candidates := r.dcosNodes()
 	if p.once {
 		// status: the cluster's agents beyond the config too
-		r.mu.Lock()
-		for _, v := range r.extra {
-			if v.Role == RoleAgent || v.Role == RolePublicAgent {
-				candidates = append(candidates, VMSpec{Name: v.Name, IP: v.IP, Role: v.Role})
-			}
-		}
-		r.mu.Unlock()
+		candidates = append(candidates, r.extraAgents()...)
 	}
 	for _, n := range candidates {
 		if only != nil && n.Role != RoleMaster && !only[n.Name] {

@@ -42,15 +42,38 @@ func (rotateRegistry) Describe() string {
 // agents are every agent of the cluster: the config's and those added
 // beyond it.
 func (r *Run) agents() []VMSpec {
-	out := r.byRole(RoleAgent, RolePublicAgent)
+	return append(r.byRole(RoleAgent, RolePublicAgent), r.extraAgents()...)
+}
+
+// extraAgents are the cluster's agents beyond the config (added by
+// add-agents).
+func (r *Run) extraAgents() []VMSpec {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var out []VMSpec
 	for _, v := range r.extra {
 		if isAgent(v.Role) {
 			out = append(out, VMSpec{Name: v.Name, IP: v.IP, Role: v.Role})
 		}
 	}
 	return out
+}
+
+// forgetHostKeys removes node's addresses from known_hosts (when the
+// dialer keeps them), warning about any it could not remove.
+func (r *Run) forgetHostKeys(node string, ips ...string) {
+	f, ok := r.Dialer.(Forgetter)
+	if !ok {
+		return
+	}
+	for _, ip := range ips {
+		if ip == "" {
+			continue
+		}
+		if err := f.Forget(ip); err != nil {
+			r.emit(Event{Kind: Warning, Node: node, Message: "remove its known_hosts entry: " + err.Error()})
+		}
+	}
 }
 
 // rotateTargets are the agents that need the rotation: files differ, or

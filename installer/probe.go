@@ -120,25 +120,31 @@ if [ -f %[2]s/genconf/serve/dcos_install.sh ]; then
   curl -fsS --max-time 3 -o /dev/null http://127.0.0.1:%[4]d/dcos_install.sh 2>/dev/null && echo "serving=yes"
 fi
 n=0
-for d in "$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" %[2]s %[2]s/.candidate/genconf %[2]s/genconf /etc /etc/dcos-vsphere /etc/mesosphere; do
+for d in %[8]s; do
   [ -n "$d" ] && [ -d "$d" ] || continue
   for f in "$d"/%[5]s*.tmp-*; do [ -e "$f" ] && n=$((n+1)); done
 done
 echo "stale_uploads=$n"
 [ -e %[7]s ] && echo "registry_pending=yes"
 ( %[6]s) 2>/dev/null | sed 's/^/registry=/'
-`, markPath, bootstrapDir, configMarker, port, stagingPrefix, registry.NodeCheckScript(), restartPendingPath)}
+`, markPath, bootstrapDir, configMarker, port, stagingPrefix, registry.NodeCheckScript(), restartPendingPath, uploadDirs)}
 }
 
 // tidyScript removes the temp files of interrupted uploads (only ours:
 // they carry stagingPrefix).
 func tidyScript() Script {
-	return Script{Name: "tidy", Body: fmt.Sprintf(`for d in "$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" %[1]s %[1]s/.candidate/genconf %[1]s/genconf /etc /etc/dcos-vsphere /etc/mesosphere; do
+	return Script{Name: "tidy", Body: fmt.Sprintf(`for d in %[1]s; do
   [ -n "$d" ] && [ -d "$d" ] || continue
   rm -f -- "$d"/%[2]s*.tmp-*
 done
-`, bootstrapDir, stagingPrefix)}
+`, uploadDirs, stagingPrefix)}
 }
+
+// uploadDirs are the directories (a shell word list) where interrupted
+// uploads leave temp files: the probe counts them there and tidy removes
+// them there. The login user's home is where sudo uploads stage.
+const uploadDirs = `"$HOME" "${SUDO_USER:+$(getent passwd "$SUDO_USER" | cut -d: -f6)}" ` +
+	bootstrapDir + " " + bootstrapDir + "/.candidate/genconf " + bootstrapDir + "/genconf /etc /etc/dcos-vsphere /etc/mesosphere"
 
 // parseFacts reads the probe's output into NodeFacts.
 func parseFacts(out string) (*NodeFacts, error) {

@@ -340,23 +340,3 @@ func (c *Client) AppVersion(ctx context.Context, id, version string) (*AppInfo, 
 	}
 	return &out, nil
 }
-
-// DeploymentInfo is one entry of /v2/deployments.
-type DeploymentInfo struct {
-	ID             string   `json:"id"`
-	Version        string   `json:"version"`
-	AffectedApps   []string `json:"affectedApps"`
-	CurrentStep    int      `json:"currentStep"`
-	TotalSteps     int      `json:"totalSteps"`
-	CurrentActions []struct {
-		Action string `json:"action"`
-		App    string `json:"app"`
-	} `json:"currentActions"`
-}
-
-// Deployments is GET /v2/deployments.
-func (c *Client) Deployments(ctx context.Context) ([]DeploymentInfo, error) {
-	var out []DeploymentInfo
-	err := c.do(ctx, http.MethodGet, "/v2/deployments", nil, &out)
-	return out, err
-}

@@ -142,18 +142,15 @@ func (c *Client) WaitDeployed(ctx context.Context, id string, d Deployment, o Wa
 
 func (c *Client) look(ctx context.Context, id string, d Deployment, failures []TaskFailure, seen map[string]bool) (Progress, error) {
 	p := Progress{DeploymentID: d.ID, Version: d.Version, Failures: failures}
-	deps, err := c.Deployments(ctx)
-	if err != nil {
-		return p, err
-	}
-	for _, dep := range deps {
-		if dep.ID == d.ID {
-			p.Active = true
-		}
-	}
+	// One snapshot: the app lists the deployments that change it.
 	app, err := c.App(ctx, id)
 	if err != nil {
 		return p, err
+	}
+	for _, dep := range app.Deployments {
+		if dep.ID == d.ID {
+			p.Active = true
+		}
 	}
 	if !p.Active && app.Version > d.Version {
 		p.Version = app.Version

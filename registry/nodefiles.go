@@ -6,8 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Where the credentials go on every agent and public agent.
@@ -206,63 +204,5 @@ func (s NodeState) Legacy() bool {
 	return s.Files[LegacyCredentialsPath].Exists || s.DockerConfigFlag == "file://"+LegacyCredentialsPath
 }
 
-// InstallScript is a bash script (run as root) that moves files already
-// uploaded to temporary paths (uploaded: final path -> temporary path,
-// e.g. in a 0700 directory of the SSH user) into place as root:root
-// 0600: each through a temporary name beside the target and a rename, so
-// that the Mesos agent never reads half a file. It removes the uploads
-// and ends with NodeCheckScript's output, to verify the result. Its text
-// holds paths only.
-func InstallScript(uploaded map[string]string) string { return installScript(uploaded, "") }
-
-func installScript(uploaded map[string]string, root string) string {
-	paths := make([]string, 0, len(uploaded))
-	for p := range uploaded {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	var b strings.Builder
-	b.WriteString("set -euo pipefail\numask 077\n")
-	for _, p := range paths {
-		dst := root + p
-		dir := dst[:strings.LastIndexByte(dst, '/')]
-		tmp := dir + "/." + dst[len(dir)+1:] + ".dcos-vsphere.new"
-		fmt.Fprintf(&b, "install -d -m 0755 -o root -g root -- %s\n", shellQuote(dir))
-		fmt.Fprintf(&b, "install -m 0600 -o root -g root -- %s %s\n", shellQuote(uploaded[p]), shellQuote(tmp))
-		fmt.Fprintf(&b, "mv -f -- %s %s\n", shellQuote(tmp), shellQuote(dst))
-		fmt.Fprintf(&b, "rm -f -- %s\n", shellQuote(uploaded[p]))
-	}
-	b.WriteString(nodeCheckScript(root))
-	return b.String()
-}
-
 // shellQuote quotes s for bash.
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// LegacyConfig reports whether a DC/OS 1.9 config.yaml (e.g. the
-// bootstrap node's genconf/config.yaml) carries the registry credentials
-// itself: cluster_docker_credentials not empty and not explicitly
-// cluster_docker_credentials_dcos_owned: false. Those credentials are in
-// the dcos-config package under genconf/serve, served over plain HTTP.
-func LegacyConfig(configYAML []byte) (bool, error) {
-	var doc map[string]any
-	if err := yaml.Unmarshal(configYAML, &doc); err != nil {
-		return false, fmt.Errorf("read config.yaml: %w", err)
-	}
-	creds, ok := doc["cluster_docker_credentials"]
-	if !ok || creds == nil {
-		return false, nil
-	}
-	switch v := creds.(type) {
-	case map[string]any:
-		if len(v) == 0 {
-			return false, nil
-		}
-	case string:
-		if s := strings.TrimSpace(v); s == "" || s == "{}" {
-			return false, nil
-		}
-	}
-	owned := fmt.Sprint(doc["cluster_docker_credentials_dcos_owned"])
-	return owned != "false", nil
-}

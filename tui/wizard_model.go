@@ -59,6 +59,11 @@ type job struct {
 // outcome is a job's result: it updates the wizard and says what follows.
 type outcome func(w *wizard) tea.Cmd
 
+// now is a job with nothing to do but apply o (start applies it at once).
+func now(o outcome) *job {
+	return &job{run: func(context.Context) outcome { return o }}
+}
+
 type (
 	jobDoneMsg struct {
 		id   int

@@ -97,12 +97,10 @@ func (p *acsNoRegistryPage) check(*wizard, *config.Cluster) *job {
 	if p.choice != acsRegistryBack {
 		return nil
 	}
-	return &job{run: func(context.Context) outcome {
-		return func(w *wizard) tea.Cmd {
-			w.carry = []string{"Set up the registry shared with ACS; the ACS answers are kept."}
-			return w.goTo(pageOf[*registryAskPage](w))
-		}
-	}}
+	return now(func(w *wizard) tea.Cmd {
+		w.carry = []string{"Set up the registry shared with ACS; the ACS answers are kept."}
+		return w.goTo(pageOf[*registryAskPage](w))
+	})
 }
 
 // acsPage asks how to reach the ACS master.
@@ -234,7 +232,7 @@ func (p *acsPassphrasePage) owns(_ *wizard, path string) bool {
 func (p *acsPassphrasePage) fields(w *wizard, f *fieldSet) {
 	w.notes = append(w.notes, w.c.ACS.KeyFile+" is encrypted.")
 	f.secret(promptACSPassphrase, "used for this run; where it is kept for later runs is asked next", &p.passphrase)
-	choose(f, promptACSPassStore, "", &p.store, storeOptions(ACSKeyPassphraseEnv, "ACS key passphrase")...)
+	choose(f, promptACSPassStore, "", &p.store, storeOptions(ACSKeyPassphraseEnv)...)
 }
 func (p *acsPassphrasePage) apply(w *wizard, c *config.Cluster) error {
 	if err := readKey(c.ACS.KeyFile, p.passphrase); err != nil {
@@ -274,13 +272,11 @@ func (p *acsHostKeyPage) apply(*wizard, *config.Cluster) error { return nil }
 func (p *acsHostKeyPage) check(w *wizard, c *config.Cluster) *job {
 	k := *w.acs.pending
 	if !p.trust {
-		return &job{run: func(context.Context) outcome {
-			return func(w *wizard) tea.Cmd {
-				w.acs.pending = nil
-				return w.goTo(pageOf[*acsPage](w), fmt.Sprintf("The host key of %s was not trusted; nothing was recorded. "+
-					"Check the master's name and port, or ask who runs the ACS cluster for its host key.", k.Host))
-			}
-		}}
+		return now(func(w *wizard) tea.Cmd {
+			w.acs.pending = nil
+			return w.goTo(pageOf[*acsPage](w), fmt.Sprintf("The host key of %s was not trusted; nothing was recorded. "+
+				"Check the master's name and port, or ask who runs the ACS cluster for its host key.", k.Host))
+		})
 	}
 	return w.acsLogin(c, k.Key)
 }
@@ -320,11 +316,9 @@ func (p *acsFoundPage) check(*wizard, *config.Cluster) *job {
 	if p.right {
 		return nil
 	}
-	return &job{run: func(context.Context) outcome {
-		return func(w *wizard) tea.Cmd {
-			return w.goTo(pageOf[*acsPage](w), "Not that cluster: change the master's name or port (2200+i reaches master i).")
-		}
-	}}
+	return now(func(w *wizard) tea.Cmd {
+		return w.goTo(pageOf[*acsPage](w), "Not that cluster: change the master's name or port (2200+i reaches master i).")
+	})
 }
 
 // acsKnownHosts is the known_hosts file the login records the master's
@@ -338,7 +332,14 @@ func (w *wizard) acsKnownHosts(a config.ACS, name string) string {
 	if save == "" {
 		save = filepath.Join(w.defaults.OutputDir, "cluster.yaml")
 	}
-	return filepath.Join(filepath.Dir(expandPath(save)), config.StateDirName, name, config.DefaultACSKnownHostsName)
+	return defaultACSKnownHosts(expandPath(save), name)
+}
+
+// defaultACSKnownHosts is the ACS known_hosts file config defaults to for
+// cluster name saved at path: acs_known_hosts in the cluster's state dir.
+func defaultACSKnownHosts(path, name string) string {
+	c := config.Cluster{Path: path, Name: name}
+	return filepath.Join(c.StateDir(), config.DefaultACSKnownHostsName)
 }
 
 // acsKey identifies the answers a login was made with.

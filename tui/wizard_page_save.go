@@ -81,22 +81,20 @@ func (p *reviewPage) load(*wizard, config.Cluster)     {}
 func (p *reviewPage) hidden(*wizard) bool              { return false }
 func (p *reviewPage) owns(_ *wizard, path string) bool { return true }
 func (p *reviewPage) prepare(w *wizard) *job {
-	return &job{run: func(context.Context) outcome {
-		return func(w *wizard) tea.Cmd {
-			_, err := w.c.Validate()
-			var errs *config.Errors
-			if !errors.As(err, &errs) {
-				return w.show()
-			}
-			first := errs.List[0].Path
-			for _, q := range w.pages {
-				if _, self := q.(*reviewPage); !self && !q.hidden(w) && q.owns(w, first) {
-					return w.goTo(q, w.pageProblems(q, &w.c)...)
-				}
-			}
-			return w.stay(w.pageProblems(p, &w.c)...)
+	return now(func(w *wizard) tea.Cmd {
+		_, err := w.c.Validate()
+		var errs *config.Errors
+		if !errors.As(err, &errs) {
+			return w.show()
 		}
-	}}
+		first := errs.List[0].Path
+		for _, q := range w.pages {
+			if _, self := q.(*reviewPage); !self && !q.hidden(w) && q.owns(w, first) {
+				return w.goTo(q, w.pageProblems(q, &w.c)...)
+			}
+		}
+		return w.stay(w.pageProblems(p, &w.c)...)
+	})
 }
 func (p *reviewPage) fields(w *wizard, f *fieldSet) {
 	doc, err := config.Marshal(w.c)
@@ -185,15 +183,13 @@ func (p *overwritePage) fields(w *wizard, f *fieldSet) {
 func (p *overwritePage) apply(*wizard, *config.Cluster) error { return nil }
 func (p *overwritePage) check(_ *wizard, c *config.Cluster) *job {
 	ok := p.ok
-	return &job{run: func(context.Context) outcome {
-		return func(w *wizard) tea.Cmd {
-			w.save.exists = false
-			if !ok {
-				return w.goTo(pageOf[*savePage](w), "Choose another file name.")
-			}
-			return w.write(c)
+	return now(func(w *wizard) tea.Cmd {
+		w.save.exists = false
+		if !ok {
+			return w.goTo(pageOf[*savePage](w), "Choose another file name.")
 		}
-	}}
+		return w.write(c)
+	})
 }
 
 // secretField is a secret the wizard asked, with where the config keeps it.
@@ -291,8 +287,7 @@ func (w *wizard) keepACSKnownHosts(c *config.Cluster, path string) {
 	if !a.Enabled() || a.KnownHostsFile != "" || w.acs.knownHosts == "" || acsKey(a, w.acs.knownHosts) != w.acs.checked {
 		return
 	}
-	def := filepath.Join(filepath.Dir(path), config.StateDirName, c.Name, config.DefaultACSKnownHostsName)
-	if def != w.acs.knownHosts {
+	if defaultACSKnownHosts(path, c.Name) != w.acs.knownHosts {
 		c.ACS.KnownHostsFile = w.acs.knownHosts
 	}
 }

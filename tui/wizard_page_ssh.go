@@ -150,7 +150,7 @@ func (p *passphrasePage) fields(w *wizard, f *fieldSet) {
 	key := w.c.SSH.KeyFile
 	w.notes = append(w.notes, key+" is encrypted.")
 	f.secret(promptPassphrase, "used for this run; where it is kept for later runs is asked next", &p.passphrase)
-	choose(f, promptPassStore, "", &p.store, storeOptions(KeyPassphraseEnv, "key passphrase")...)
+	choose(f, promptPassStore, "", &p.store, storeOptions(KeyPassphraseEnv)...)
 }
 func (p *passphrasePage) apply(_ *wizard, c *config.Cluster) error {
 	if err := readKey(c.SSH.KeyFile, p.passphrase); err != nil {
@@ -266,7 +266,7 @@ func (p *registryPage) fields(_ *wizard, f *fieldSet) {
 	f.input(promptRegistryServer, "e.g. myregistry.azurecr.io", &p.server, required)
 	f.input(promptRegistryUser, "the admin user or a service principal", &p.user, required)
 	f.secret(promptRegistryPass, "used for this run; where it is kept for later runs is asked next", &p.password)
-	choose(f, promptRegistryStore, "", &p.store, storeOptions(RegistryPasswordEnv, "registry password")...)
+	choose(f, promptRegistryStore, "", &p.store, storeOptions(RegistryPasswordEnv)...)
 }
 func (p *registryPage) apply(_ *wizard, c *config.Cluster) error {
 	c.Registry.Server, c.Registry.Username = strings.TrimSpace(p.server), strings.TrimSpace(p.user)

@@ -130,7 +130,7 @@ func (p *vcenterPage) fields(w *wizard, f *fieldSet) {
 	})
 	f.input(promptVCenterUser, "e.g. administrator@vsphere.local", &p.user, required)
 	f.secret(promptVCenterPassword, "used for this run; where it is kept for later runs is asked next", &p.password)
-	choose(f, promptVCenterStore, "", &p.store, storeOptions(VCenterPasswordEnv, "vCenter password")...)
+	choose(f, promptVCenterStore, "", &p.store, storeOptions(VCenterPasswordEnv)...)
 	choose(f, promptTrust, "", &w.trust.choice,
 		option[string]{"check it now: a CA this machine trusts, or confirm its thumbprint (recommended)", trustCheck},
 		option[string]{"pin a thumbprint I already have (vSphere client or govc about.cert -thumbprint)", trustPin},
@@ -240,11 +240,7 @@ func (p *insecurePage) fields(w *wizard, f *fieldSet) {
 func (p *insecurePage) apply(w *wizard, c *config.Cluster) error { w.applyTrust(c); return nil }
 func (p *insecurePage) check(w *wizard, c *config.Cluster) *job {
 	if !w.trust.insecureOK {
-		return &job{run: func(context.Context) outcome {
-			return func(w *wizard) tea.Cmd {
-				return w.goTo(pageOf[*vcenterPage](w), "Choose how to trust vCenter's certificate.")
-			}
-		}}
+		return now(onVCenterPage("Choose how to trust vCenter's certificate."))
 	}
 	return w.connect(c)
 }
@@ -285,12 +281,10 @@ func (p *certPage) apply(w *wizard, c *config.Cluster) error {
 func (p *certPage) check(w *wizard, c *config.Cluster) *job {
 	cert := *w.vc.pending
 	if !p.trust {
-		return &job{run: func(context.Context) outcome {
-			return func(w *wizard) tea.Cmd {
-				w.vc.pending = nil
-				return w.goTo(pageOf[*vcenterPage](w), "The certificate of "+hostOf(c.VCenter.URL)+" was not trusted. Check the URL, or choose a CA bundle file or a thumbprint you got from the vSphere client.")
-			}
-		}}
+		return now(func(w *wizard) tea.Cmd {
+			w.vc.pending = nil
+			return w.goTo(pageOf[*vcenterPage](w), "The certificate of "+hostOf(c.VCenter.URL)+" was not trusted. Check the URL, or choose a CA bundle file or a thumbprint you got from the vSphere client.")
+		})
 	}
 	host := hostOf(c.VCenter.URL)
 	return w.login(c, func(w *wizard) {
@@ -341,9 +335,7 @@ func (w *wizard) connect(c *config.Cluster) *job {
 func (w *wizard) login(c *config.Cluster, then func(w *wizard)) *job {
 	api := w.defaults.VCenter
 	if api == nil {
-		return &job{run: func(context.Context) outcome {
-			return func(w *wizard) tea.Cmd { then(w); return w.proceed(c) }
-		}}
+		return now(func(w *wizard) tea.Cmd { then(w); return w.proceed(c) })
 	}
 	lt := w.defaults.LookupTimeout
 	return &job{
@@ -368,9 +360,7 @@ func loginOutcome(ctx context.Context, api VCenter, c *config.Cluster, timeout t
 				"Type the password again (user names look like administrator@vsphere.local). Repeated failures can lock the account under vCenter's SSO lockout policy.", host, user))
 		}
 	case err != nil:
-		return func(w *wizard) tea.Cmd {
-			return w.goTo(pageOf[*vcenterPage](w), explainConnect(err, host, timeout))
-		}
+		return onVCenterPage(explainConnect(err, host, timeout))
 	}
 	key := loginKey(c.VCenter)
 	return func(w *wizard) tea.Cmd {

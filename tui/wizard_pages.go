@@ -80,7 +80,7 @@ const (
 )
 
 // storeOptions offers where to keep a secret for later runs.
-func storeOptions(env, what string) []option[string] {
+func storeOptions(env string) []option[string] {
 	return []option[string]{
 		{"the environment variable " + env + " (recommended; export it before later runs)", storeEnv},
 		{"a file next to the config, mode 0600", storeFile},

@@ -57,31 +57,45 @@ func (w *wizard) problemLines() string {
 	return b.String()
 }
 
-// available is the height left for notes and questions.
-func (w *wizard) available() int {
-	h := w.height - chrome
-	if p := w.problemLines(); p != "" {
-		h -= lipgloss.Height(p)
-	}
-	return max(4, h)
+// frame is how a frame shares the height, worked out once per View or
+// resize: wrapping the notes and rendering the problems is the costly part.
+type frame struct {
+	notes    []string // the notes wrapped at the form width
+	problems string   // the rendered problems, "" when there are none
+	room     int      // the height left for notes and questions
+	shown    int      // how many note lines fit beside the questions
 }
 
-// notesHeight is how many note lines fit beside the questions.
-func (w *wizard) notesHeight() int {
-	lines := w.noteLines()
-	if len(lines) == 0 {
-		return 0
+// more tells whether some notes are hidden (a line says so, pgup/pgdn scroll).
+func (f frame) more() bool { return len(f.notes) > f.shown }
+
+// frame measures the frame about to be drawn.
+func (w *wizard) frame() frame {
+	f := frame{notes: w.noteLines(), problems: w.problemLines()}
+	h := w.height - chrome
+	if f.problems != "" {
+		h -= lipgloss.Height(f.problems)
+	}
+	f.room = max(4, h)
+	if len(f.notes) == 0 {
+		return f
 	}
 	need := 3
 	if w.form != nil {
 		need = w.formNeeds
 	}
-	room := w.available() - need
-	if len(lines) <= room {
-		return len(lines)
+	room := f.room - need
+	if len(f.notes) <= room {
+		f.shown = len(f.notes)
+	} else {
+		f.shown = max(min(len(f.notes), 2), room-1) // and a line saying there is more
 	}
-	return max(min(len(lines), 2), room-1) // and a line saying there is more
+	return f
 }
+
+// notesHeight is how many note lines fit beside the questions (the
+// scroll keys move by half of it).
+func (w *wizard) notesHeight() int { return w.frame().shown }
 
 // verbatimNote starts a note line shown as is (a document line, a
 // thumbprint): cut at the width, not wrapped at words.
@@ -113,10 +127,11 @@ func (w *wizard) resizeForm() tea.Cmd {
 	}
 	f.Update(tea.WindowSizeMsg{Width: w.formWidth(), Height: 1000})
 	w.formNeeds = lipgloss.Height(f.View())
-	h := w.available()
+	fr := w.frame()
+	h := fr.room
 	if w.dialog == nil {
-		h -= w.notesHeight()
-		if len(w.noteLines()) > w.notesHeight() {
+		h -= fr.shown
+		if fr.more() {
 			h-- // the "more" line
 		}
 	}
@@ -128,6 +143,7 @@ func (w *wizard) resizeForm() tea.Cmd {
 // questions (or the spinner of a running check), and the keys.
 func (w *wizard) View() string {
 	var b strings.Builder
+	fr := w.frame()
 	b.WriteString(w.header() + "\n\n")
 	p := w.pages[w.cur]
 	title := p.title()
@@ -141,16 +157,16 @@ func (w *wizard) View() string {
 		}
 		b.WriteString(w.dialog.form.View())
 	} else {
-		lines := w.noteLines()
-		if nh := w.notesHeight(); nh > 0 {
+		lines := fr.notes
+		if nh := fr.shown; nh > 0 {
 			w.scroll = max(0, min(w.scroll, len(lines)-nh))
 			b.WriteString(strings.Join(lines[w.scroll:w.scroll+nh], "\n") + "\n")
 			if more := len(lines) - nh; more > 0 {
 				b.WriteString(wizHelp.Render(fmt.Sprintf("(lines %d-%d of %d: pgup/pgdn to scroll)", w.scroll+1, w.scroll+nh, len(lines))) + "\n")
 			}
 		}
-		if pl := w.problemLines(); pl != "" {
-			b.WriteString(pl + "\n")
+		if fr.problems != "" {
+			b.WriteString(fr.problems + "\n")
 		}
 		switch {
 		case w.busy != nil:
@@ -160,7 +176,7 @@ func (w *wizard) View() string {
 			b.WriteString(w.form.View())
 		}
 	}
-	b.WriteString("\n\n" + wizHelp.Render(w.helpLine()))
+	b.WriteString("\n\n" + wizHelp.Render(w.helpLine(fr)))
 	view := b.String()
 	w.record(view)
 	return view
@@ -189,7 +205,7 @@ func (w *wizard) header() string {
 }
 
 // helpLine names the keys, as many as fit the width.
-func (w *wizard) helpLine() string {
+func (w *wizard) helpLine(fr frame) string {
 	var parts []string
 	switch {
 	case w.dialog != nil:
@@ -198,7 +214,7 @@ func (w *wizard) helpLine() string {
 		parts = []string{"esc stop", "ctrl+c quit (asks first)"}
 	default:
 		parts = []string{"enter next", "shift+tab previous question", "esc previous page", "ctrl+c quit (asks first)"}
-		if len(w.noteLines()) > w.notesHeight() {
+		if fr.more() {
 			parts = append(parts, "pgup/pgdn scroll")
 		}
 	}
