@@ -26,16 +26,23 @@ const (
 	sshBackoffMax     = 2 * time.Second
 )
 
-// NewSSHDialer returns the Dialer backed by package installer/ssh, with
-// the config's user, auth, port, jump host and known_hosts file. Every
-// secret the config holds is redacted from output lines and errors.
-func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
+// SecretRedactor hides every secret the config holds (vCenter, SSH, sudo,
+// registry and ACS key passwords) in remote output and errors.
+func SecretRedactor(c *config.Cluster) *ssh.Redactor {
 	red := ssh.NewRedactor()
-	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password} {
+	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password, c.ACS.KeyPassphrase} {
 		if s.IsSet() {
 			red.Add(s.Value())
 		}
 	}
+	return red
+}
+
+// NewSSHDialer returns the Dialer backed by package installer/ssh, with
+// the config's user, auth, port, jump host and known_hosts file. Every
+// secret the config holds is redacted from output lines and errors.
+func NewSSHDialer(c *config.Cluster, events Sink) Dialer {
+	red := SecretRedactor(c)
 	base := ssh.Config{
 		Port:                explicitPort(c, "ssh.port", c.SSH.Port),
 		User:                explicitUser(c, "ssh.user", c.SSH.User),

@@ -108,3 +108,19 @@ func TestNodeSSHConfigRefusesProxyCommand(t *testing.T) {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// SecretRedactor hides each of the config's secrets, the ACS key
+// passphrase included.
+func TestSecretRedactorHidesEverySecret(t *testing.T) {
+	c := &config.Cluster{}
+	c.VCenter.Password = config.NewSecret("vc-pw")
+	c.SSH.KeyPassphrase = config.NewSecret("ssh-pass")
+	c.SSH.Password = config.NewSecret("ssh-pw")
+	c.SSH.SudoPassword = config.NewSecret("sudo-pw")
+	c.Registry.Password = config.NewSecret("acr-pw")
+	c.ACS.KeyPassphrase = config.NewSecret("acs-pass")
+	line := "vc-pw ssh-pass ssh-pw sudo-pw acr-pw acs-pass"
+	if got, want := installer.SecretRedactor(c).Redact(line), "*** *** *** *** *** ***"; got != want {
+		t.Errorf("Redact(%q) = %q, want %q", line, got, want)
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,7 +12,7 @@ import (
 
 	"github.com/dcos-vsphere/dcos-vsphere/acs"
 	"github.com/dcos-vsphere/dcos-vsphere/config"
-	"github.com/dcos-vsphere/dcos-vsphere/installer/ssh"
+	"github.com/dcos-vsphere/dcos-vsphere/installer"
 	"github.com/dcos-vsphere/dcos-vsphere/registry"
 )
 
@@ -21,10 +20,7 @@ import (
 type acsFlags struct {
 	config  string
 	timeout time.Duration
-	g       *globalOptions // -o text|json is global
 }
-
-func (f *acsFlags) json() bool { return f.g != nil && f.g.json() }
 
 func (f *acsFlags) register(cmd *cobra.Command, timeout time.Duration) {
 	fs := cmd.Flags()
@@ -48,13 +44,7 @@ func (f *acsFlags) load(cmd *cobra.Command, needACS bool) (*config.Cluster, erro
 // registered for redaction.
 func acsConfig(c *config.Cluster, cmd *cobra.Command) acs.Config {
 	cfg := acs.FromConfig(c.ACS)
-	red := ssh.NewRedactor()
-	for _, s := range []config.Secret{c.VCenter.Password, c.SSH.KeyPassphrase, c.SSH.Password, c.SSH.SudoPassword, c.Registry.Password, c.ACS.KeyPassphrase} {
-		if s.IsSet() {
-			red.Add(s.Value())
-		}
-	}
-	cfg.Redactor = red
+	cfg.Redactor = installer.SecretRedactor(c)
 	cfg.Log = func(msg string) { fmt.Fprintln(cmd.ErrOrStderr(), "acs:", msg) }
 	return cfg
 }
@@ -66,7 +56,6 @@ func newACSCmd(g *globalOptions) *cobra.Command {
 		Long: "acs reaches the DC/OS cluster on Azure Container Service through the Azure load balancer's\n" +
 			"SSH port on the masters (acs.masterFQDN:2200) and from there every agent (direct-tcpip over the\n" +
 			"master's connection: no agent forwarding, no key copied to the master).",
-		Args: noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
 		RunE: groupHelp,
 	}
 	cmd.AddCommand(newACSSyncCmd(g), newACSTunnelCmd(g))
@@ -74,7 +63,7 @@ func newACSCmd(g *globalOptions) *cobra.Command {
 }
 
 func newACSSyncCmd(g *globalOptions) *cobra.Command {
-	f := &acsFlags{g: g}
+	f := &acsFlags{}
 	var concurrency int
 	var pullImage string
 	cmd := &cobra.Command{
@@ -89,7 +78,6 @@ Agents that already have it are left alone: run it again after every ACS scale-o
 An agent that cannot be reached or fails is named with its address; the others are done,
 and the exit code is 5 (partial failure). Exit 3: the master cannot be reached or refuses
 the login or sudo, or its host key changed.`,
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.load(cmd, true)
 			if err != nil {
@@ -98,7 +86,7 @@ the login or sudo, or its host key changed.`,
 			if c.Registry.Server == "" {
 				return usageError{fmt.Errorf("%s has no registry section: acs sync puts that registry's credentials on the agents", f.config)}
 			}
-			creds := registry.Credentials{Server: c.Registry.Server, Username: c.Registry.Username, Password: c.Registry.Password.Value()}
+			creds := registryCreds(c.Registry)
 			archive, err := registry.Archive(creds)
 			if err != nil {
 				return usageError{fmt.Errorf("registry: %w", err)}
@@ -114,7 +102,7 @@ the login or sudo, or its host key changed.`,
 			if pullImage != "" {
 				opts.Checks = append(opts.Checks, acs.PullCheck(pullImage))
 			}
-			if !f.json() {
+			if !g.json() {
 				fmt.Fprintf(cmd.OutOrStdout(), "ACS master %s (%s): DC/OS %s, cluster %s (%s), %s\n", m.Info.Hostname, m.Info.Target,
 					m.Info.Version, m.Info.ClusterName, m.Info.ClusterID, m.Info.OS)
 			}
@@ -122,17 +110,16 @@ the login or sudo, or its host key changed.`,
 			if err != nil {
 				return err
 			}
-			if f.json() {
-				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
-					return err
-				}
-			} else {
-				writeSyncText(cmd.OutOrStdout(), res)
+			if err := writeResult(cmd, g, res, func(w io.Writer) error {
+				writeSyncText(w, res)
+				return nil
+			}); err != nil {
+				return err
 			}
-			if err := res.Err(); err != nil && f.json() {
+			if err := res.Err(); err != nil {
 				return reportedError{err} // the result above says which agents failed
 			}
-			return res.Err()
+			return nil
 		},
 	}
 	f.register(cmd, 30*time.Minute)
@@ -154,12 +141,6 @@ func writeSyncText(w io.Writer, res acs.SyncResult) {
 	fmt.Fprintf(w, "%s (sha256 %s): %d agents, %d uploaded, %d failed\n", res.ArchivePath, res.ArchiveSHA256[:12], len(res.Agents), res.Uploaded, res.Failed)
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
 // tunnelInfo is what `acs tunnel -o json` prints once the tunnel listens.
 type tunnelInfo struct {
 	URL         string   `json:"url"`
@@ -171,7 +152,7 @@ type tunnelInfo struct {
 }
 
 func newACSTunnelCmd(g *globalOptions) *cobra.Command {
-	f := &acsFlags{g: g}
+	f := &acsFlags{}
 	var port int
 	cmd := &cobra.Command{
 		Use:   "tunnel [--config FILE] [--port N]",
@@ -180,7 +161,6 @@ func newACSTunnelCmd(g *globalOptions) *cobra.Command {
 master's SSH connection to Admin Router on the master (127.0.0.1:80 there), like
 ssh -NL 10080:localhost:80 -p 2200 azureuser@<masterFQDN>. It prints the dcos commands that use
 it and runs until interrupted (or until the master connection ends: exit 3).`,
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.load(cmd, true)
 			if err != nil {
@@ -212,17 +192,15 @@ it and runs until interrupted (or until the master connection ends: exit 3).`,
 				fmt.Sprintf("DCOS_CLUSTER=%s dcos node   # DC/OS CLI 0.5+", name),
 				fmt.Sprintf("DCOS_URL=%s dcos node   # DC/OS CLI 0.4.x, or DCOS_CONFIG=<dcos dir>/cli-0.4/%s.toml", t.URL(), name),
 			}
-			if f.json() {
-				if err := writeJSON(cmd.OutOrStdout(), info); err != nil {
-					return err
-				}
-			} else {
-				out := cmd.OutOrStdout()
+			if err := writeResult(cmd, g, info, func(out io.Writer) error {
 				fmt.Fprintf(out, "Tunnel %s -> Admin Router on %s (%s, cluster %s)\n", t.URL(), m.Info.Hostname, m.Info.Target, name)
 				for _, l := range info.Commands {
 					fmt.Fprintln(out, "  "+l)
 				}
 				fmt.Fprintln(out, "Ctrl-C stops the tunnel.")
+				return nil
+			}); err != nil {
+				return err
 			}
 			// Runs until interrupted: the run's timeout does not apply.
 			return t.Wait(cmd.Context())

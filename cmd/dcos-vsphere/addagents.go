@@ -85,13 +85,7 @@ func recordAddedAgents(cmd *cobra.Command, g *globalOptions, c *config.Cluster, 
 		if err != nil {
 			return fmt.Errorf("the agents were added and are running, but %w; install and status keep them as agents beyond the config (*)", err)
 		}
-		// People read it on stdout; under -o json stdout carries only the
-		// run's events, so the note goes to stderr.
-		w := cmd.OutOrStdout()
-		if g.json() {
-			w = cmd.ErrOrStderr()
-		}
-		fmt.Fprintln(w, edit.String())
+		fmt.Fprintln(noteWriter(cmd, g), edit.String())
 	}
 	return nil
 }

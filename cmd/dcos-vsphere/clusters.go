@@ -20,7 +20,6 @@ func newClustersCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "clusters",
 		Short: "Make the vSphere and the ACS cluster known to the DC/OS CLI, side by side",
-		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
 		RunE:  groupHelp,
 	}
 	cmd.AddCommand(newClustersRegisterCmd(g))
@@ -34,7 +33,7 @@ type registerResult struct {
 }
 
 func newClustersRegisterCmd(g *globalOptions) *cobra.Command {
-	f := &acsFlags{g: g}
+	f := &acsFlags{}
 	var (
 		vsphereURL, vsphereID, dcosDir, legacyID, only string
 		acsPort                                        int
@@ -51,7 +50,6 @@ only when none is. Existing entries keep everything (a token, other keys, their 
 dcos_url. A legacy single dcos.toml is migrated first the way CLI 0.5 does it, or the command
 stops and says why (exit 2). For the 1.9-era CLI 0.4.x it also writes cli-0.4/<name>.toml per
 cluster, to use with DCOS_CONFIG=<file>.`,
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := f.load(cmd, false)
 			if err != nil {
@@ -96,11 +94,10 @@ cluster, to use with DCOS_CONFIG=<file>.`,
 				return err
 			}
 			out := registerResult{Result: res, Notes: notes}
-			if f.json() {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			writeRegisterText(cmd.OutOrStdout(), out)
-			return nil
+			return writeResult(cmd, g, out, func(w io.Writer) error {
+				writeRegisterText(w, out)
+				return nil
+			})
 		},
 	}
 	f.register(cmd, 2*time.Minute)

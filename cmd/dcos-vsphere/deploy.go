@@ -91,7 +91,7 @@ func (f *clusterFlags) connect(cmd *cobra.Command, c *config.Cluster, targets []
 	var want []registry.NodeFile
 	var archive []byte
 	if c.Registry.Server != "" {
-		creds := registry.Credentials{Server: c.Registry.Server, Username: c.Registry.Username, Password: c.Registry.Password.Value()}
+		creds := registryCreds(c.Registry)
 		if want, err = registry.NodeFiles(creds); err != nil {
 			return nil, usageError{fmt.Errorf("registry: %w", err)}
 		}
@@ -222,7 +222,7 @@ func runDeploy(cmd *cobra.Command, g *globalOptions, f *deployFlags, file string
 	o := deploy.Options{Image: f.image, ByTag: f.byTag, Force: f.force, Strict: f.strict, Wait: f.wait, MaxFailures: f.maxFailures,
 		Progress: func(cluster, msg string) { fmt.Fprintf(stderr, "%s: %s\n", cluster, msg) }}
 	if c.Registry.Server != "" {
-		o.Registry = &deploy.Registry{Credentials: registry.Credentials{Server: c.Registry.Server, Username: c.Registry.Username, Password: c.Registry.Password.Value()},
+		o.Registry = &deploy.Registry{Credentials: registryCreds(c.Registry),
 			CAFile: c.Registry.CAFile}
 	}
 	plan, err := deploy.Prepare(cmd.Context(), app, o)
@@ -252,10 +252,10 @@ func runDeploy(cmd *cobra.Command, g *globalOptions, f *deployFlags, file string
 	if err := writeResult(cmd, g, deployReportOf(res, derr), func(w io.Writer) error { return writeDeployText(w, res) }); err != nil {
 		return err
 	}
-	if derr != nil && g.json() {
+	if derr != nil {
 		return reportedError{derr}
 	}
-	return derr
+	return nil
 }
 
 // deployReport is the one JSON object of `deploy -o json`.

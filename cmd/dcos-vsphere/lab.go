@@ -28,7 +28,7 @@ import (
 type labFlags struct {
 	dir, bridge, subnet, prefix, vcenterAddr string
 	datastoreCapacity                        string
-	detach, child, json                      bool
+	detach, child                            bool
 	topo                                     lab.Topology
 	acs                                      bool
 	acsOpts                                  lab.ACSOptions
@@ -69,16 +69,14 @@ func newLabUpCmd(g *globalOptions) *cobra.Command {
 			"for the given topology and prints the install and ssh commands. It stays in the foreground\n" +
 			"until interrupted (then removes everything), or with --detach runs in the background\n" +
 			"(pid in DIR/lab.pid, log in DIR/lab.log) and returns once the lab is ready.",
-		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireLabHost(); err != nil {
 				return err
 			}
-			f.json = g.json()
 			if f.detach {
-				return detachLab(cmd, f)
+				return detachLab(cmd, f, g.json())
 			}
-			return runLab(cmd.Context(), cmd.OutOrStdout(), f)
+			return runLab(cmd.Context(), cmd.OutOrStdout(), f, g.json())
 		},
 	}
 	fl := cmd.Flags()
@@ -145,8 +143,9 @@ const (
 	labLogFile   = "lab.log"
 )
 
-// runLab runs the lab in this process until ctx ends (SIGINT/SIGTERM).
-func runLab(ctx context.Context, out io.Writer, f *labFlags) error {
+// runLab runs the lab in this process until ctx ends (SIGINT/SIGTERM);
+// jsonOut is -o json.
+func runLab(ctx context.Context, out io.Writer, f *labFlags, jsonOut bool) error {
 	o, err := f.options(out)
 	if err != nil {
 		return err
@@ -171,7 +170,7 @@ func runLab(ctx context.Context, out io.Writer, f *labFlags) error {
 	if err := l.WriteClusterConfig(cfg, f.topo); err != nil {
 		return err
 	}
-	if f.json {
+	if jsonOut {
 		url, thumb, user, pw := l.VCenter()
 		_ = json.NewEncoder(out).Encode(map[string]any{"dir": l.Dir(), "config": cfg, "vcenter": url, "thumbprint": thumb, "user": user,
 			"passwordFile": pw, "subnet": l.Subnet().String(), "gateway": l.Gateway().String(), "detached": f.child})
@@ -222,8 +221,8 @@ ACS scale-out:          dcos-vsphere lab acs scale-out 2 --dir %s
 }
 
 // detachLab re-executes `lab up` in the background and waits until it is
-// ready (DIR/lab.ready) or has failed.
-func detachLab(cmd *cobra.Command, f *labFlags) error {
+// ready (DIR/lab.ready) or has failed; jsonOut is -o json.
+func detachLab(cmd *cobra.Command, f *labFlags, jsonOut bool) error {
 	if _, err := f.options(io.Discard); err != nil { // a usage error now, not from the child
 		return err
 	}
@@ -249,7 +248,7 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 	}
 	defer logf.Close()
 	output := outputText
-	if f.json {
+	if jsonOut {
 		output = outputJSON
 	}
 	child := exec.Command(self, "lab", "up", "--detached-child", "--dir", dir, "-o", output,
@@ -273,7 +272,7 @@ func detachLab(cmd *cobra.Command, f *labFlags) error {
 		if _, err := os.Stat(filepath.Join(dir, labReadyFile)); err == nil {
 			b, _ := os.ReadFile(logPath)
 			_, _ = cmd.OutOrStdout().Write(b)
-			if !f.json {
+			if !jsonOut {
 				fmt.Fprintf(cmd.OutOrStdout(), "(running in the background as pid %d; log %s)\n", child.Process.Pid, logPath)
 			}
 			return nil
@@ -296,7 +295,6 @@ func newLabDownCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Stop the lab in --dir and remove every trace of it",
-		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireLabHost(); err != nil {
 				return err
@@ -331,7 +329,6 @@ func newLabStatusCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "List the lab's VMs and hosts (IP, hostname, sshd alive)",
-		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := requireLabHost(); err != nil {
 				return err

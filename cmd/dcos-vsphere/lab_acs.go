@@ -16,7 +16,6 @@ func newLabACSCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "acs",
 		Short: "Act on the lab's ACS world (lab up --acs)",
-		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
 		RunE:  groupHelp,
 	}
 	cmd.AddCommand(newLabACSScaleOutCmd())

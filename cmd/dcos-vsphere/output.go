@@ -34,6 +34,15 @@ func writeResult(cmd *cobra.Command, g *globalOptions, v any, text textWriter) e
 	return text(cmd.OutOrStdout())
 }
 
+// noteWriter is where a note for people goes: stdout, or stderr under -o
+// json, where stdout carries only JSON.
+func noteWriter(cmd *cobra.Command, g *globalOptions) io.Writer {
+	if g.json() {
+		return cmd.ErrOrStderr()
+	}
+	return cmd.OutOrStdout()
+}
+
 // jsonError is the object an error becomes under -o json.
 type jsonError struct {
 	Kind  string    `json:"kind"` // always "error"
@@ -68,7 +77,8 @@ func writeJSONError(w io.Writer, err error, code int) {
 }
 
 // reportedError is an error whose details the command already printed in
-// its output (a failed run's result): main only sets the exit code.
+// its output (a failed run's result): main sets the exit code and prints
+// the "Error:" line on stderr, but no JSON error object under -o json.
 type reportedError struct{ error }
 
 func (e reportedError) Unwrap() error { return e.error }

@@ -102,46 +102,30 @@ func runPromote(cmd *cobra.Command, g *globalOptions, f *promoteFlags, image str
 	if err != nil {
 		return usageError{err}
 	}
-	c, err := loadCluster(cmd, &f.config)
+	c, err := loadRegistryCluster(cmd, &f.config)
 	if err != nil {
 		return err
 	}
 	r := c.Registry
-	if r.Server == "" {
-		return &config.Errors{File: f.config, List: []config.FieldError{{File: f.config, Path: "registry.server",
-			Message: "no registry in this config: set registry.server, registry.username and registry.password (or registry.passwordFile)"}}}
-	}
-	if err := c.CheckRegistryFiles(); err != nil {
-		return err
-	}
 	if _, _, err := registry.ParseImage(r.Server, src); err != nil {
 		return usageError{err}
 	}
-	creds := registry.Credentials{Server: r.Server, Username: r.Username, Password: r.Password.Value()}
+	creds := registryCreds(r)
 	res, perr := registry.Promote(cmd.Context(), creds, registry.PromoteOptions{CAFile: r.CAFile, Source: src, Tags: f.to, DestRepo: f.toRepo, Force: f.force, Timeout: f.timeout})
 	if res == nil {
 		res = &registry.PromoteResult{Server: creds.Host(), Username: creds.Username, Source: src}
 	}
-	rep := promoteReport{OK: perr == nil, PromoteResult: res}
+	rep := promoteReport{OK: perr == nil, PromoteResult: res, Error: checkErrorOf(perr)}
 	if perr == nil {
 		if rep.Record, err = recordPromotion(c, res); err != nil {
 			fmt.Fprintln(cmd.ErrOrStderr(), "warning: the promotion is done but not recorded:", err)
-		}
-	} else {
-		rep.Error = &checkError{Kind: string(registry.KindOther), Message: perr.Error(), ExitCode: exitFailure}
-		var re *registry.Error
-		if errors.As(perr, &re) {
-			rep.Error.Kind, rep.Error.ExitCode = string(re.Kind), re.ExitCode()
 		}
 	}
 	if err := writeResult(cmd, g, rep, func(w io.Writer) error { return writePromoteText(w, rep, image) }); err != nil {
 		return err
 	}
 	if perr != nil {
-		if g.json() {
-			return reportedError{perr}
-		}
-		return perr
+		return reportedError{perr}
 	}
 	return nil
 }

@@ -18,7 +18,6 @@ func newRegistryCmd(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "registry",
 		Short: "The shared container registry (ACR) of cluster.yaml: check the login, rotate the agents' credentials",
-		Args:  noArgs, // a stray word is a usage error, not an unknown subcommand shown as help
 		RunE:  groupHelp,
 	}
 	cmd.AddCommand(newRegistryCheckCmd(g), newRegistryRotateCmd(g))
@@ -60,12 +59,36 @@ touched. With an acs section, the ACS agents' archive follows (exit 5 when that 
 	return cmd
 }
 
+// registryCreds are the credentials of cluster.yaml's registry section.
+func registryCreds(r config.Registry) registry.Credentials {
+	return registry.Credentials{Server: r.Server, Username: r.Username, Password: r.Password.Value()}
+}
+
+// loadRegistryCluster loads the config of a command that works on its
+// registry (registry check, promote): a config without a registry
+// section, or whose registry.caFile is no CA bundle, is a config error
+// (exit code 2).
+func loadRegistryCluster(cmd *cobra.Command, configFlag *string) (*config.Cluster, error) {
+	c, err := loadCluster(cmd, configFlag)
+	if err != nil {
+		return nil, err // *config.Errors: exit code 2
+	}
+	if c.Registry.Server == "" {
+		return nil, &config.Errors{File: *configFlag, List: []config.FieldError{{File: *configFlag, Path: "registry.server",
+			Message: "no registry in this config: set registry.server, registry.username and registry.password (or registry.passwordFile)"}}}
+	}
+	if err := c.CheckRegistryFiles(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
 // registryChecker is registry-check's login from this machine, with
 // cluster.yaml's registry section.
 func registryChecker(c *config.Cluster) func(ctx context.Context) (string, error) {
 	r := c.Registry
 	return func(ctx context.Context) (string, error) {
-		creds := registry.Credentials{Server: r.Server, Username: r.Username, Password: r.Password.Value()}
+		creds := registryCreds(r)
 		res, err := registry.Check(ctx, creds, registry.CheckOptions{CAFile: r.CAFile, Image: r.CheckImage, Push: r.CheckPush})
 		if err != nil {
 			return "", err
@@ -124,18 +147,11 @@ func runRegistryCheck(cmd *cobra.Command, g *globalOptions, f *registryCheckFlag
 	if f.timeout <= 0 {
 		return usageError{fmt.Errorf("--timeout must be positive, not %s", f.timeout)}
 	}
-	c, err := loadCluster(cmd, &f.config)
+	c, err := loadRegistryCluster(cmd, &f.config)
 	if err != nil {
-		return err // *config.Errors: exit code 2
+		return err
 	}
 	r := c.Registry
-	if r.Server == "" {
-		return &config.Errors{File: f.config, List: []config.FieldError{{File: f.config, Path: "registry.server",
-			Message: "no registry in this config: set registry.server, registry.username and registry.password (or registry.passwordFile)"}}}
-	}
-	if err := c.CheckRegistryFiles(); err != nil {
-		return err // registry.caFile is no CA bundle: exit code 2
-	}
 	o := registry.CheckOptions{CAFile: r.CAFile, Image: r.CheckImage, Push: r.CheckPush, Timeout: f.timeout}
 	if cmd.Flags().Changed("image") {
 		o.Image = f.image
@@ -151,7 +167,7 @@ func runRegistryCheck(cmd *cobra.Command, g *globalOptions, f *registryCheckFlag
 	if o.Push && o.Image == "" {
 		return usageError{errors.New("a push check needs a repository: give --image or set registry.checkImage")}
 	}
-	creds := registry.Credentials{Server: r.Server, Username: r.Username, Password: r.Password.Value()}
+	creds := registryCreds(r)
 	res, checkErr := registry.Check(cmd.Context(), creds, o)
 	if res == nil {
 		res = &registry.Result{Server: creds.Host(), Username: creds.Username}
@@ -182,15 +198,21 @@ type checkError struct {
 }
 
 func checkReportOf(res *registry.Result, err error) checkReport {
-	rep := checkReport{OK: err == nil, Result: res}
-	if err != nil {
-		rep.Error = &checkError{Kind: string(registry.KindOther), Message: err.Error(), ExitCode: exitFailure}
-		var re *registry.Error
-		if errors.As(err, &re) {
-			rep.Error.Kind, rep.Error.ExitCode = string(re.Kind), re.ExitCode()
-		}
+	return checkReport{OK: err == nil, Result: res, Error: checkErrorOf(err)}
+}
+
+// checkErrorOf is a registry failure as the JSON reports give it (nil for
+// no failure): a *registry.Error's kind and exit code, else other, 1.
+func checkErrorOf(err error) *checkError {
+	if err == nil {
+		return nil
 	}
-	return rep
+	ce := &checkError{Kind: string(registry.KindOther), Message: err.Error(), ExitCode: exitFailure}
+	var re *registry.Error
+	if errors.As(err, &re) {
+		ce.Kind, ce.ExitCode = string(re.Kind), re.ExitCode()
+	}
+	return ce
 }
 
 func writeCheckText(w io.Writer, res *registry.Result, err error) {

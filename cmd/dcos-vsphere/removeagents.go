@@ -92,13 +92,7 @@ func forgetRemovedAgents(cmd *cobra.Command, g *globalOptions, c *config.Cluster
 		if err != nil {
 			return fmt.Errorf("the agents were removed, but %w; take %s out of %s by hand, or install creates them again", err, strings.Join(drop, ", "), c.Path)
 		}
-		// People read it on stdout; under -o json stdout carries only the
-		// run's events, so the note goes to stderr.
-		w := cmd.OutOrStdout()
-		if g.json() {
-			w = cmd.ErrOrStderr()
-		}
-		fmt.Fprintln(w, edit.String())
+		fmt.Fprintln(noteWriter(cmd, g), edit.String())
 	}
 	return nil
 }

@@ -75,6 +75,9 @@ the config says otherwise.`,
 		newPromoteCmd(g),
 		newDeployCmd(g),
 	)
+	// After every AddCommand: a command that says nothing of its arguments
+	// takes none, so a stray word is a usage error (exit 2), on a group too
+	// (not an unknown subcommand shown as help).
 	forEachCommand(root, func(c *cobra.Command) {
 		if c.Args == nil {
 			c.Args = noArgs

@@ -114,7 +114,7 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 				err = werr
 			}
 		}
-		if err != nil && g.json() {
+		if err != nil {
 			return res, reportedError{err}
 		}
 	}
@@ -123,10 +123,7 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 		// registration may not be (exit 5, named in the result).
 		if berr := res.Beside(); berr != nil {
 			fmt.Fprintf(logFile, "NOT DONE BESIDE: %v\n", berr)
-			if g.json() {
-				return res, reportedError{berr}
-			}
-			return res, berr
+			return res, reportedError{berr}
 		}
 	}
 	return res, err
