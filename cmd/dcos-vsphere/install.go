@@ -46,7 +46,7 @@ and running install adds those agents, exactly as add-agents does.`, flow),
 			if err != nil {
 				return err
 			}
-			_, err = runFlow(cmd, g, f, c, flowRun{flow: flow, files: files, changes: true, streams: true})
+			_, err = runFlow(cmd, g, f, c, flowRun{flow: flow, files: files, changes: true, streams: true, beside: true})
 			return err
 		},
 	}
@@ -70,6 +70,6 @@ func installFromWizard(cmd *cobra.Command, g *globalOptions, f *runFlags, flow i
 	if err != nil {
 		return err
 	}
-	_, err = runFlow(cmd, g, f, res.Cluster, flowRun{flow: flow, files: files, changes: true, streams: true})
+	_, err = runFlow(cmd, g, f, res.Cluster, flowRun{flow: flow, files: files, changes: true, streams: true, beside: true})
 	return err
 }

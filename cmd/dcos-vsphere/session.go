@@ -24,6 +24,10 @@ type flowRun struct {
 	// add-agents); otherwise the command prints the result at the end and
 	// progress goes only to the debug log (and stderr with --debug).
 	streams bool
+	// beside: the flow also works on the ACS side and the DC/OS CLI
+	// (install, registry rotate); a run that finished the vSphere cluster
+	// but not those exits 5.
+	beside bool
 }
 
 // runFlow sets up everything a cluster command shares (lock, state, debug
@@ -118,7 +122,7 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 			return res, reportedError{err}
 		}
 	}
-	if err == nil && res != nil && (fr.flow.Name == "install" || fr.flow.Name == "registry-rotate") && !f.dryRun {
+	if err == nil && res != nil && fr.beside && !f.dryRun {
 		// The vSphere cluster is done; the ACS side or the CLI
 		// registration may not be (exit 5, named in the result).
 		if berr := res.Beside(); berr != nil {
