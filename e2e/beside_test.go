@@ -329,6 +329,16 @@ func TestRegistryAndACSOnLab(t *testing.T) {
 		if r.Exit != 5 || res.Status != "ok" || res.ACS == nil || !strings.Contains(res.ACS.Error, a.MasterFQDN()) {
 			t.Errorf("exit %d, status %s, ACS %+v; want 5, ok and the master named", r.Exit, res.Status, res.ACS)
 		}
+		// --dry-run is plan: both exit 5 for what install would not get done beside.
+		dry := run(t, 5*time.Minute, "install", "--dry-run", "--config", c.Path, "--dcos-dir", cliDir, "-o", "json")
+		if res := resultOf(t, dry); dry.Exit != 5 || res.ACS == nil || !strings.Contains(res.ACS.Error, a.MasterFQDN()) {
+			t.Errorf("install --dry-run: exit %d, ACS %+v; want 5 and the master named", dry.Exit, res.ACS)
+		}
+		plan := run(t, 5*time.Minute, "plan", "--config", c.Path, "--dcos-dir", cliDir, "-o", "json")
+		var planned installer.Result
+		if err := json.Unmarshal([]byte(plan.Stdout), &planned); err != nil || plan.Exit != 5 || planned.ACS == nil || !strings.Contains(planned.ACS.Error, a.MasterFQDN()) {
+			t.Errorf("plan: exit %d, ACS %+v (%v); want 5 and the master named", plan.Exit, planned.ACS, err)
+		}
 	})
 
 	t.Run("one ACS agent down is named, the others are done", func(t *testing.T) {

@@ -48,10 +48,7 @@ touched. With an acs section, the ACS agents' archive follows (exit 5 when that 
 			if c.Registry.Server == "" {
 				return usageError{fmt.Errorf("%s has no registry section: nothing to rotate", f.config)}
 			}
-			res, err := runFlow(cmd, g, f, c, flowRun{flow: flow, changes: true, streams: true, beside: true})
-			if err == nil && res != nil && f.dryRun {
-				err = res.Beside()
-			}
+			_, err = runFlow(cmd, g, f, c, flowRun{flow: flow, changes: true, streams: true, beside: true})
 			return err
 		},
 	}

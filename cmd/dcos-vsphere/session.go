@@ -122,9 +122,10 @@ func runFlow(cmd *cobra.Command, g *globalOptions, f *runFlags, c *config.Cluste
 			return res, reportedError{err}
 		}
 	}
-	if err == nil && res != nil && fr.beside && !f.dryRun {
-		// The vSphere cluster is done; the ACS side or the CLI
-		// registration may not be (exit 5, named in the result).
+	if err == nil && res != nil && fr.beside {
+		// The vSphere cluster is done (or, in a dry run, would be); the
+		// ACS side or the CLI registration may not be (exit 5, named in
+		// the result), as plan says too.
 		if berr := res.Beside(); berr != nil {
 			fmt.Fprintf(logFile, "NOT DONE BESIDE: %v\n", berr)
 			return res, reportedError{berr}
